@@ -1,0 +1,3 @@
+"""mimetic: simulate real users trying a product."""
+
+__version__ = "0.2.0"

@@ -1,0 +1,3 @@
+from mimetic.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Run bundles on disk: atomic writes, the latest pointer, containment, verification."""

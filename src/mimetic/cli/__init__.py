@@ -1,0 +1,54 @@
+"""The `mimetic` command line: Typer parses options, domain modules do the work.
+
+Command modules import only typer at module level; every domain and heavy import happens inside
+the command body, so `mimetic --help` stays as fast as importing typer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from mimetic import __version__
+from mimetic.cli._options import JsonOpt
+
+COMMAND_MODULES = (
+    "init", "doctor", "run", "verify", "review", "runs", "watch", "observe", "export", "cleanup",
+    "stats", "lab", "feedback", "schema",
+)
+
+app = typer.Typer(
+    name="mimetic",
+    help="Simulate real users trying a product: labs of personas, run bundles, and a live Observer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    json: JsonOpt = False,
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True, callback=_version),
+) -> None:
+    ctx.obj = {"json": json}
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"mimetic.cli.{_name}").register(app)
+
+
+def main() -> None:
+    # `pnpm mimetic -- watch` style: a leading `--` separator is tolerated.
+    if len(sys.argv) > 1 and sys.argv[1] == "--":
+        del sys.argv[1]
+    app(prog_name="mimetic")

@@ -1,0 +1,102 @@
+"""Output modes: `--json` prints exactly one JSON document on stdout; human mode uses rich.
+
+Errors go to stderr as `CODE: message` (human) or as the result/error document (JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+import typer
+
+from mimetic.errors import EXIT_INTERRUPTED, MimeticError
+
+Printer = Callable[[Any], None]
+
+
+@dataclass
+class Outcome:
+    """What a command produced: its JSON document, how to show it to a person, and its exit code."""
+
+    data: dict[str, Any]
+    exit_code: int = 0
+    human: Printer | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def json_wanted(local_flag: bool) -> bool:
+    """`--json` may be given on the command or on the root (`mimetic --json verify`)."""
+    if local_flag:
+        return True
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and isinstance(root.obj, dict) and root.obj.get("json"))
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def error_document(error: MimeticError) -> dict[str, Any]:
+    if error.result is not None:
+        data = error.result.to_json() if hasattr(error.result, "to_json") else dict(error.result)
+        data.setdefault("ok", False)
+        data["error"] = {"code": error.code, "message": error.message}
+        return data
+    return {
+        "schema": "mimetic.cli-response.v1",
+        "ok": False,
+        "error": {"code": error.code, "message": error.message},
+    }
+
+
+def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
+    """Run one command body and turn its outcome or error into output and an exit code."""
+    from mimetic.safety.redact import redact_text, redact_value
+
+    try:
+        outcome = action()
+    except MimeticError as error:
+        error.message = redact_text(error.message)
+        if json_mode:
+            print_json(redact_value(error_document(error)))
+        else:
+            console(stderr=True).print(f"{error.code}: {error.message}", markup=False)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        if not json_mode:
+            console(stderr=True).print("interrupted", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if json_mode:
+        print_json(redact_value(outcome.data))
+    elif outcome.human is not None:
+        outcome.human(outcome.data)
+    else:
+        print_json(redact_value(outcome.data))
+    raise typer.Exit(outcome.exit_code)
+
+
+def lines(*text: str, stderr: bool = False) -> None:
+    """Plain human lines (no rich markup interpretation, so `[target-cwd]` prints as is)."""
+    out = console(stderr=stderr)
+    for line in text:
+        out.print(line, markup=False)
+
+
+def warnings_block(warnings: list[str]) -> None:
+    if warnings:
+        out = console(stderr=True)
+        for warning in warnings:
+            out.print(f"warning: {warning}", markup=False, style="yellow")

@@ -1,0 +1,19 @@
+"""`mimetic stats` (not built yet: says so at run time and exits 2)."""
+
+from __future__ import annotations
+
+import typer
+
+from mimetic.cli._options import JsonOpt
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("stats", help="(not available yet)")
+    def command(json: JsonOpt = False) -> None:
+        from mimetic.cli._output import execute, json_wanted
+        from mimetic.errors import MimeticError
+
+        def action():
+            raise MimeticError("MIMETIC_UNIMPLEMENTED", "mimetic stats is not implemented yet.")
+
+        execute(json_wanted(json), action)

@@ -1,0 +1,32 @@
+"""Base classes for contracts.
+
+Records are what mimetic writes (camelCase on the wire, unknown fields ignored on read);
+manifests are what people author (camelCase, unknown fields rejected).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    # Set on models that carry a top-level `schema` id; used by the schema registry.
+    SCHEMA_ID: ClassVar[str | None] = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class Manifest(Record):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class SnakeRecord(Record):
+    """Records whose wire names are snake_case (the feedback contract keeps upstream's names)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")

@@ -1,0 +1,155 @@
+"""The documents `--json` prints (`mimetic.*-result.v1`). Stable shapes for agents and CI."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from mimetic.contracts.base import Record
+
+
+class ErrorInfo(Record):
+    code: str
+    message: str
+
+
+class CliResponse(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.cli-response.v1"
+    schema_: Literal["mimetic.cli-response.v1"] = Field("mimetic.cli-response.v1", alias="schema")
+    ok: bool
+    error: ErrorInfo | None = None
+
+
+class RunResult(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.run-result.v1"
+    schema_: Literal["mimetic.run-result.v1"] = Field("mimetic.run-result.v1", alias="schema")
+    ok: bool
+    run_id: str
+    mode: Literal["dry-run", "live"]
+    sim_count: int
+    verdict: str
+    cwd: str
+    artifact_root: str
+    bundle_path: str
+    review_path: str
+    latest_path: str
+    lab: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    error: ErrorInfo | None = None
+
+
+class Check(Record):
+    name: str
+    ok: bool
+    message: str
+
+
+class VerifyResult(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.verify-result.v1"
+    schema_: Literal["mimetic.verify-result.v1"] = Field("mimetic.verify-result.v1", alias="schema")
+    ok: bool
+    cwd: str
+    run: str
+    run_id: str
+    bundle_path: str
+    checks: list[Check]
+    error: ErrorInfo | None = None
+
+
+class RunListEntry(Record):
+    run_id: str
+    created_at: str | None
+    mode: str | None
+    verdict: str | None = None
+    path: str
+
+
+class RunsResult(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.runs-result.v1"
+    schema_: Literal["mimetic.runs-result.v1"] = Field("mimetic.runs-result.v1", alias="schema")
+    ok: bool = True
+    cwd: str
+    runs: list[RunListEntry]
+    latest: str | None
+
+
+class ReviewResult(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.review-result.v1"
+    schema_: Literal["mimetic.review-result.v1"] = Field("mimetic.review-result.v1", alias="schema")
+    ok: bool = True
+    run_id: str
+    path: str
+    review: dict[str, Any]
+
+
+class LabEntry(Record):
+    id: str
+    kind: str
+    origin: Literal["committed", "ignored", "local", "bundled", "explicit"]
+    path: str
+    title: str | None = None
+
+
+class LabListResult(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.lab-list.v1"
+    schema_: Literal["mimetic.lab-list.v1"] = Field("mimetic.lab-list.v1", alias="schema")
+    ok: bool = True
+    cwd: str
+    labs: list[LabEntry]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class LabInspectResult(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.lab-inspect.v1"
+    schema_: Literal["mimetic.lab-inspect.v1"] = Field("mimetic.lab-inspect.v1", alias="schema")
+    ok: bool
+    cwd: str
+    lab: str
+    manifest: dict[str, Any] | None = None
+    origin: str | None = None
+    path: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    error: ErrorInfo | None = None
+
+
+class Assignment(Record):
+    index: int
+    repo: str
+    scenario_id: str
+    sim_id: str
+    stream_id: str
+
+
+class SandboxSummary(Record):
+    stream_id: str
+    repo: str
+    url_present: bool = False
+    completion_status: str | None = None
+    completion_reason: str | None = None
+    actor_status: str | None = None
+    app_status: str | None = None
+    screenshot_present: bool | None = None
+    sandbox_id: str | None = None
+
+
+class OssMetaLabResult(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.oss-meta-lab-result.v1"
+    schema_: Literal["mimetic.oss-meta-lab-result.v1"] = Field("mimetic.oss-meta-lab-result.v1", alias="schema")
+    ok: bool
+    run_id: str
+    cwd: str
+    dry_run: bool
+    live_requested: bool
+    substrate: str | None = None
+    count: int
+    repos: list[str]
+    redact_repos: bool
+    verdict: str
+    assignments: list[Assignment]
+    sandboxes: list[SandboxSummary] = Field(default_factory=list)
+    bundle_path: str
+    observer: str | None = None
+    observer_url: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+    error: ErrorInfo | None = None

@@ -1,0 +1,1 @@
+"""Lab kinds: each turns a lab manifest plus options into a run."""

@@ -1,0 +1,104 @@
+"""Run a resolved lab by its kind, with upstream's precedence of flags over manifest over defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mimetic.bundle.store import RunStore
+from mimetic.clock import new_run_id
+from mimetic.contracts.bundle import LabRef
+from mimetic.errors import MimeticError
+from mimetic.labs.catalog import ResolvedLab
+from mimetic.project import Project
+from mimetic.safety.slugs import DEFAULT_REPOS, normalize_repos
+
+
+@dataclass
+class LabRunOptions:
+    dry_run: bool | None = None
+    sims: int | None = None
+    count: int | None = None
+    limit: int | None = None
+    run_id: str | None = None
+    repo: list[str] = field(default_factory=list)
+    repos: str | None = None
+    redact_repos: bool | None = None
+    keep: bool = False
+    substrate: str | None = None
+    concurrency: int | None = None
+    json: bool = False
+    watch: bool = False
+
+
+@dataclass
+class LabRun:
+    """What a lab run produced: its result document, exit code and run store (if a run was written)."""
+
+    result: Any
+    exit_code: int
+    store: RunStore | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)
+
+
+def _repos(resolved: ResolvedLab, options: LabRunOptions) -> tuple[list[str], bool]:
+    from_flags = bool(options.repo or options.repos)
+    repos = normalize_repos(options.repo, options.repos) if from_flags else normalize_repos(resolved.lab.repos or [])
+    return (repos or list(DEFAULT_REPOS)), from_flags
+
+
+def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> LabRun:
+    lab = resolved.lab
+    ref = LabRef(id=lab.id, kind=lab.kind, origin=resolved.origin)
+    defaults = lab.defaults
+    dry_run = _first(options.dry_run, defaults.dry_run if defaults else None, lab.kind == "synthetic")
+    warnings = list(resolved.warnings)
+    if lab.kind == "synthetic":
+        if dry_run is False:
+            raise MimeticError("MIMETIC_LAB_OPTION_CONFLICT", f"Lab {lab.id} is synthetic: it only writes dry-run evidence.")
+        from mimetic.labs.synthetic import run_synthetic
+
+        sims = _first(options.sims, lab.sims, lab.count, 4)
+        store, _, result = run_synthetic(project, sims=sims, run_id=options.run_id, lab=ref)
+        result.warnings[:0] = warnings
+        return LabRun(result, 0, store)
+    repos, from_flags = _repos(resolved, options)
+    if lab.kind == "oss-meta":
+        from mimetic.labs import oss_meta
+
+        count = oss_meta.validate_count(_first(options.count, options.sims, lab.count, lab.sims, len(repos)))
+        redact = oss_meta.decide_redaction(options.redact_repos, from_flags,
+                                           defaults.redact_repos if defaults else None, not dry_run, repos)
+        lanes = oss_meta.plan_lanes(repos, count, redact)
+        store = RunStore(project, options.run_id or new_run_id("oss-meta"))
+        if not dry_run:
+            from mimetic.lanes.meta import run_meta_live
+
+            return run_meta_live(project, store, resolved, lanes, repos, redact, options, warnings)
+        return _meta_dry_run(project, store, ref, lanes, repos, redact, warnings)
+    # oss-smoke
+    limit = _first(options.limit, options.sims, lab.limit, lab.count, len(repos))
+    from mimetic.labs.oss_smoke import run_smoke
+
+    return run_smoke(project, resolved, repos, limit, options, warnings)
+
+
+def _meta_dry_run(project, store, ref, lanes, repos, redact, warnings) -> LabRun:
+    from mimetic.contracts.results import OssMetaLabResult
+    from mimetic.labs import oss_meta
+    from mimetic.labs.synthetic import write_run
+
+    bundle = oss_meta.build_dry_run_bundle(project, store.run_id, lanes, ref)
+    write_run(store, bundle, oss_meta.assigned_repos_section(lanes))
+    shown_repos = sorted({lane.label for lane in lanes}) if redact else repos
+    result = OssMetaLabResult(
+        ok=True, run_id=store.run_id, cwd=str(project.root), dry_run=True, live_requested=False, count=len(lanes),
+        repos=shown_repos, redact_repos=redact, verdict=bundle.review.verdict,
+        assignments=[lane.assignment() for lane in lanes], bundle_path=f"{store.artifact_root}/run.json",
+        warnings=warnings,
+    )
+    return LabRun(result, 0, store)

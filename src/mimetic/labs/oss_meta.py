@@ -1,0 +1,150 @@
+"""The OSS meta-lab ("Observer-of-Observers"): one lane per assigned GitHub repo.
+
+This module plans lanes and writes the dry-run contract bundle; live lanes are run by
+`mimetic.lanes` on a substrate and reuse the same plan and lane records.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from mimetic.bundle.compose import EventLog, source_info
+from mimetic.clock import now_iso
+from mimetic.contracts.bundle import (
+    Embed, LabRef, PersonaRef, Review, RunBundle, ScenarioRef, Simulation, Stream, StreamArtifact, StreamUi,
+    Terminal, Viewport,
+)
+from mimetic.contracts.results import Assignment
+from mimetic.errors import MimeticError
+from mimetic.labs.synthetic import DRY_RUN_GAPS
+from mimetic.project import Project
+from mimetic.safety.slugs import slug_token
+
+TOKEN_ENV_NAMES = ("GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT")
+META_PERSONA = PersonaRef(id="oss-meta-codex-tui-operators", name="OSS meta-lab operators", source="builtin",
+                          source_digest="builtin")
+META_SCENARIO = ScenarioRef(id="oss-meta-observer-of-observers", title="Observer of Observers",
+                            goal="Set up each assigned repo, prove its app in desktop and mobile browsers, and report friction.",
+                            source="builtin", source_digest="builtin")
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One planned lane: which repo, under which public label, with which ids."""
+
+    index: int
+    repo: str
+    label: str  # the slug, or repo-NN when redacting
+    sim_id: str
+    stream_id: str
+    scenario_id: str
+
+    def assignment(self) -> Assignment:
+        return Assignment(index=self.index, repo=self.label, scenario_id=self.scenario_id, sim_id=self.sim_id,
+                          stream_id=self.stream_id)
+
+
+def validate_count(count: int | None, name: str = "--count") -> int:
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise MimeticError("MIMETIC_INVALID_OSS_COUNT", f"{name} must be a positive integer, got {count}.")
+    return count
+
+
+def token_present() -> bool:
+    return any(os.environ.get(name) for name in TOKEN_ENV_NAMES)
+
+
+def decide_redaction(explicit: bool | None, repos_from_flags: bool, manifest_default: bool | None,
+                     live: bool, repos: list[str]) -> bool:
+    """Upstream's rule: the flag wins; repos given on the command line redact; then the manifest; then live runs."""
+    if explicit is not None:
+        return explicit
+    if repos_from_flags:
+        return True
+    if manifest_default is not None:
+        return manifest_default
+    return live and (token_present() or bool(repos))
+
+
+def plan_lanes(repos: list[str], count: int, redact: bool) -> list[Lane]:
+    lanes = []
+    for index in range(count):
+        repo = repos[index % len(repos)]
+        number = f"{index + 1:02d}"
+        label = f"repo-{number}" if redact else repo
+        lanes.append(Lane(index=index, repo=repo, label=label, sim_id=f"oss-{number}",
+                          stream_id=f"oss-{number}-desktop", scenario_id=f"oss-meta-{slug_token(label)}"))
+    return lanes
+
+
+def bootstrap_prompt(lane: Lane) -> str:
+    """The mission each lane's operator follows; shown as the lane's terminal tail before completion."""
+    return "\n".join([
+        f"Mimetic OSS meta-lab lane {lane.index + 1}: {lane.label}",
+        "Mission: set this project up the way a new contributor would, then prove its app like a real user.",
+        f" 1. Clone the assigned GitHub repo {lane.label} (anonymous first; a token only through askpass).",
+        " 2. Read the README and package scripts; note anything confusing.",
+        " 3. Create a virtual environment and install the mimetic wheel into it.",
+        " 4. Run `mimetic init --yes` and keep every file it reports.",
+        " 5. Run `mimetic doctor` and fix what it reports as missing.",
+        " 6. Customise mimetic/coverage-map.md for this app's real screens, routes and states.",
+        " 7. Write at least two personas and two desktop/mobile scenarios for this app.",
+        " 8. Install dependencies with the lockfile's package manager.",
+        " 9. Start the app's dev script and wait until it answers on localhost.",
+        "10. Run `mimetic run --app-url http://127.0.0.1:<port> --sims 2` as the app proof.",
+        "11. Run `mimetic verify --run latest` and render the nested Observer.",
+        "12. `mimetic watch --sims` is NOT app proof; never report it as such.",
+        "13. Report friction, blockers and improvements you observed, then exit.",
+    ]) + "\n"
+
+
+def lane_records(lane: Lane, at: str, *, status: str, step: str, progress: int) -> tuple[Simulation, Stream]:
+    persona_id = f"codex-oss-operator-{lane.index + 1:02d}"
+    stream = Stream(
+        id=lane.stream_id, sim_id=lane.sim_id, kind="browser", label=f"E2B desktop - {lane.label}", status=status,
+        transport="snapshot", updated_at=at, viewport=Viewport(width=1440, height=960),
+        embed=Embed(kind="placeholder", title=f"E2B desktop {lane.index + 1}"),
+        terminal=Terminal(title=f"Codex TUI bootstrap - {lane.label}", format="plain", stdin="planned",
+                          tail=bootstrap_prompt(lane)),
+        ui=StreamUi(route=f"e2b://desktop/{lane.label}", intent="Set up and prove the assigned repo's app.",
+                    actor_status="not_started", app_status="not_started", visual_status="not_started", state=step),
+        artifacts=[StreamArtifact(label="Run bundle", path="run.json", kind="bundle"),
+                   StreamArtifact(label="Review", path="review.md", kind="review"),
+                   StreamArtifact(label="Event log", path="events.ndjson", kind="events")],
+    )
+    sim = Simulation(id=lane.sim_id, index=lane.index, persona_id=persona_id, scenario_id=lane.scenario_id,
+                     status=status, stream_kind="browser", mode="browser-sim", progress=progress, current_step=step,
+                     summary=f"Top-level desktop lane for {lane.label} -> nested Mimetic Observer.",
+                     stream_ids=[lane.stream_id], started_at=at, updated_at=at)
+    return sim, stream
+
+
+def build_dry_run_bundle(project: Project, run_id: str, lanes: list[Lane], lab: LabRef) -> RunBundle:
+    at = now_iso()
+    log = EventLog()
+    log.add("oss-meta.contract.created", f"OSS meta-lab contract created with {len(lanes)} lane(s).")
+    log.mark("oss-meta.run.created", f"Meta-lab run {run_id} created (dry-run).")
+    simulations, streams = [], []
+    for lane in lanes:
+        sim, stream = lane_records(lane, at, status="contract_proof_only", progress=100,
+                                   step="Contract proof only: no clone, no sandbox, no spend.")
+        simulations.append(sim)
+        streams.append(stream)
+        log.add("oss-meta.repo.assigned", f"{lane.sim_id} assigned {lane.label}.", sim_id=lane.sim_id, stream_id=lane.stream_id)
+        log.add("oss-meta.codex.prompt.ready", f"{lane.sim_id} bootstrap prompt ready.", sim_id=lane.sim_id,
+                stream_id=lane.stream_id)
+    log.mark("oss-meta.repos.assigned", f"{len(lanes)} lane(s) assigned.")
+    review = Review(verdict="contract_proof_only",
+                    summary=f"OSS meta-lab dry-run with {len(lanes)} lane(s): lanes, prompts and routes are planned; "
+                            "nothing was cloned or launched.",
+                    gaps=[*DRY_RUN_GAPS, "Nested live --app-url proof was not reached (dry-run)."])
+    source = source_info(project)
+    return RunBundle(run_id=run_id, mode="dry-run", sim_count=len(lanes), created_at=at,
+                     artifact_root=f".mimetic/runs/{run_id}", lab=lab, source=source, persona=META_PERSONA,
+                     scenario=META_SCENARIO, lifecycle=log.lifecycle, simulations=simulations, streams=streams,
+                     events=log.events, review=review)
+
+
+def assigned_repos_section(lanes: list[Lane]) -> dict[str, list[str]]:
+    return {"Assigned Repos": [f"{lane.sim_id}: {lane.label}" for lane in lanes]}

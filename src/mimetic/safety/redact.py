@@ -1,0 +1,118 @@
+"""One redactor for every sink: bundle, events, tails, previews, Observer, drafts, error messages.
+
+Two sources of truth are scrubbed: well-known secret shapes (upstream §7.2) and the *values* of
+secrets this process knows about (environment variables with secret-like names and everything
+loaded from an `--env-file`), so a canary that matches no pattern is still caught.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from typing import Any
+
+SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # `(?<![a-z-])` keeps flags such as --ask-for-approval from tripping the sk- rule.
+    re.compile(r"(?<![a-z0-9-])sk-(?:proj-)?[a-z0-9_-]{20,}", re.IGNORECASE),
+    re.compile(r"\be2b_[a-z0-9_-]{12,}", re.IGNORECASE),
+    re.compile(r"\bgh[pousr]_[a-z0-9_]{12,}", re.IGNORECASE),
+    re.compile(r"\bgithub_pat_[a-z0-9_]{12,}", re.IGNORECASE),
+    re.compile(r"https?://[^\s\"'<>]*e2b[^\s\"'<>]*", re.IGNORECASE),
+    re.compile(r"-----BEGIN (?:RSA |OPENSSH |EC |DSA )?PRIVATE KEY-----", re.IGNORECASE),
+    re.compile(r"BEGIN (?:RSA|OPENSSH|PRIVATE) KEY", re.IGNORECASE),
+    re.compile(r"\bBearer\s+[a-z0-9._~+/-]{12,}=*", re.IGNORECASE),
+)
+REPLACEMENT = "[REDACTED_SECRET]"
+
+# Query keys whose values are credentials (token=, api_key=, password=, sig=, ...).
+AUTH_PARAM_KEY = re.compile(
+    r"(token|secret|password|passwd|credential|auth|apikey|api_key|signature|bearer|jwt|session|key$|^sig$)",
+    re.IGNORECASE,
+)
+_URL_QUERY = re.compile(r"([?&])([A-Za-z0-9_.-]+)=([^&#\s\"'<>]*)")
+
+SECRET_ENV_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PAT|CREDENTIAL|AUTH)", re.IGNORECASE)
+_MIN_SECRET_LEN = 6
+
+_lock = threading.Lock()
+_known_values: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Remember a secret value so every later write scrubs it."""
+    if value and len(value) >= _MIN_SECRET_LEN:
+        with _lock:
+            _known_values.add(value)
+
+
+def _env_secret_values() -> list[str]:
+    return [
+        value
+        for name, value in os.environ.items()
+        if SECRET_ENV_NAME.search(name) and value and len(value) >= _MIN_SECRET_LEN
+    ]
+
+
+def known_secret_values() -> list[str]:
+    with _lock:
+        values = set(_known_values)
+    values.update(_env_secret_values())
+    # Longest first so a value that contains another is replaced whole.
+    return sorted(values, key=len, reverse=True)
+
+
+def redact_url_params(text: str) -> str:
+    def repl(match: re.Match[str]) -> str:
+        sep, key, value = match.groups()
+        if value and AUTH_PARAM_KEY.search(key):
+            return f"{sep}{key}=[redacted-url-param]"
+        return match.group(0)
+
+    return _URL_QUERY.sub(repl, text)
+
+
+def redact_text(text: str) -> str:
+    if not text:
+        return text
+    for value in known_secret_values():
+        if value in text:
+            text = text.replace(value, REPLACEMENT)
+    for pattern in SECRET_PATTERNS:
+        text = pattern.sub(REPLACEMENT, text)
+    return redact_url_params(text)
+
+
+def redact_value(value: Any) -> Any:
+    """Redact every string inside a JSON-like value (keys included)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {redact_text(k) if isinstance(k, str) else k: redact_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    return value
+
+
+def find_secrets(text: str) -> list[str]:
+    """Names of the rules a text trips (never the matched values themselves)."""
+    found = []
+    for value in known_secret_values():
+        if value in text:
+            found.append("known secret value")
+            break
+    for pattern in SECRET_PATTERNS:
+        if pattern.search(text):
+            found.append(f"pattern {pattern.pattern[:24]}…")
+    for match in _URL_QUERY.finditer(text):
+        _, key, value = match.groups()
+        if value and AUTH_PARAM_KEY.search(key) and not value.startswith("[redacted"):
+            found.append(f"auth-like URL parameter {key}")
+            break
+    return found
+
+
+def compact_error(text: str, limit: int = 240) -> str:
+    """Redacted, single-line, bounded: the shape every persisted error reason takes."""
+    text = " ".join(redact_text(str(text)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,65 @@
+"""Fixtures shared by every test area: a temporary project and a CliRunner wrapper."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mimetic.cli import app
+
+
+@dataclass
+class CliCall:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Invoke `mimetic` in-process with --cwd pointed at a temporary project."""
+
+    def __init__(self, cwd: Path):
+        self.cwd = cwd
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None, cwd: bool = True) -> CliCall:
+        argv = list(args)
+        if cwd and "--cwd" not in argv:
+            argv += ["--cwd", str(self.cwd)]
+        result = self.runner.invoke(app, argv, env=env, catch_exceptions=False)
+        return CliCall(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def cli(project: Path) -> Cli:
+    return Cli(project)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests never reach real providers: ambient keys on a developer machine must not change behaviour.
+    for name in ("E2B_API_KEY", "OPENAI_API_KEY", "GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT", "CODEX_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MIMETIC_NO_OPEN", "1")
+
+
+def files_under(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+CHROMIUM = os.environ.get("MIMETIC_CHROMIUM", "/usr/bin/chromium")
