@@ -1,0 +1,41 @@
+"""The surface an actor drives: a screen it can see and act on.
+
+Implemented by a Playwright page (local substrate, `mimetic run --app-url --actor openai-cua`) and by
+an E2B desktop (the e2b substrate). The vocabulary is OpenAI's computer-use actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+ActionKind = Literal["click", "double_click", "move", "drag", "scroll", "type", "keypress", "wait", "screenshot"]
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: ActionKind
+    x: int = 0
+    y: int = 0
+    button: str = "left"
+    path: tuple[tuple[int, int], ...] = ()
+    scroll_x: int = 0
+    scroll_y: int = 0
+    text: str = ""
+    keys: tuple[str, ...] = ()
+    ms: int = 0
+
+
+@runtime_checkable
+class Computer(Protocol):
+    """A screen: `size` in pixels, a PNG `screenshot()`, and `act()` for one action."""
+
+    size: tuple[int, int]
+
+    def screenshot(self) -> bytes: ...
+
+    def act(self, action: Action) -> None: ...
+
+    def current_url(self) -> str | None:
+        """Where the actor is (a page URL), when the surface knows; None on a desktop."""
+        ...
