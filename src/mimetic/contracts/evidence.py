@@ -176,3 +176,15 @@ class ActorReport(Record):
     findings: list[Finding] = Field(default_factory=list)
     transcript_path: str | None = None
     last_message_tail: str = ""
+
+
+# --- sandbox receipts (one line per sandbox in sandbox-receipts.ndjson, the moment its id exists) --
+
+
+class SandboxReceipt(Record):
+    SCHEMA_ID: ClassVar[str] = "mimetic.sandbox-receipt.v1"
+    schema_: Literal["mimetic.sandbox-receipt.v1"] = Field("mimetic.sandbox-receipt.v1", alias="schema")
+    sandbox_id: str
+    substrate: str  # "e2b" | "local"
+    stream_id: str
+    created_at: str
