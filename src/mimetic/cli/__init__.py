@@ -13,6 +13,7 @@ import typer
 
 from mimetic import __version__
 from mimetic.cli._options import JsonOpt
+from mimetic.cli._output import set_root_json
 
 COMMAND_MODULES = (
     "init", "doctor", "run", "verify", "review", "runs", "watch", "observe", "export", "cleanup",
@@ -36,11 +37,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    ctx: typer.Context,
     json: JsonOpt = False,
     version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True, callback=_version),
 ) -> None:
-    ctx.obj = {"json": json}
+    set_root_json(json)
 
 
 for _name in COMMAND_MODULES:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import click
 import typer
 
 from mimetic.errors import EXIT_INTERRUPTED, MimeticError
@@ -29,13 +28,18 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# Set by the root callback on every invocation (`mimetic --json verify`).
+_root_json = False
+
+
+def set_root_json(value: bool) -> None:
+    global _root_json
+    _root_json = value
+
+
 def json_wanted(local_flag: bool) -> bool:
-    """`--json` may be given on the command or on the root (`mimetic --json verify`)."""
-    if local_flag:
-        return True
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
-    return bool(root and isinstance(root.obj, dict) and root.obj.get("json"))
+    """`--json` may be given on the command or on the root."""
+    return local_flag or _root_json
 
 
 def console(stderr: bool = False):

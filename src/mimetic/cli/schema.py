@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mimetic.cli._options import JsonOpt
+from mimetic.cli._options import CwdOpt, JsonOpt
 
 
 def register(app: typer.Typer) -> None:
@@ -12,7 +12,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="schema")
 
     @group.command("list", help="List the schema ids mimetic ships.")
-    def list_(json: JsonOpt = False) -> None:
+    def list_(cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
         from mimetic.cli._output import Outcome, execute, json_wanted, lines
         from mimetic.contracts.registry import schema_models
 
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         execute(json_wanted(json), action)
 
     @group.command("show", help="Print one JSON Schema.")
-    def show(schema_id: str = typer.Argument(..., help="A schema id such as mimetic.run-bundle.v1."), json: JsonOpt = False) -> None:
+    def show(schema_id: str = typer.Argument(..., help="A schema id such as mimetic.run-bundle.v1."), cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
         from mimetic.cli._output import Outcome, execute, json_wanted, print_json
         from mimetic.contracts.registry import schema_models, shipped_schema_path
         from mimetic.errors import MimeticError

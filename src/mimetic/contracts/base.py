@@ -17,9 +17,12 @@ class Record(BaseModel):
 
     # Set on models that carry a top-level `schema` id; used by the schema registry.
     SCHEMA_ID: ClassVar[str | None] = None
+    # Results and evidence keep `null` so their shape is stable (an unknown cost is null, not absent);
+    # the run bundle omits unset optional parts so a 1,000-lane run.json stays small.
+    OMIT_NONE: ClassVar[bool] = False
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return self.model_dump(mode="json", by_alias=True, exclude_none=self.OMIT_NONE)
 
 
 class Manifest(Record):

@@ -210,6 +210,7 @@ class LabRef(Record):
 
 class RunBundle(Record):
     SCHEMA_ID: ClassVar[str] = RUN_BUNDLE_SCHEMA
+    OMIT_NONE: ClassVar[bool] = True
     schema_: Literal["mimetic.run-bundle.v1"] = Field(RUN_BUNDLE_SCHEMA, alias="schema")
     run_id: str
     mode: Literal["dry-run", "live"]

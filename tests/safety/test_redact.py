@@ -1,0 +1,34 @@
+from mimetic.safety.redact import compact_error, find_secrets, redact_text, redact_url_params
+
+
+def test_secret_shapes_are_replaced():
+    text = "key sk-abcdefghijklmnopqrstuvwxyz012345 e2b_abcdefghijklmnop ghp_abcdefghijklmnop Bearer abcdefghijklmnopq"
+    redacted = redact_text(text)
+    assert "sk-abc" not in redacted and "e2b_abc" not in redacted and "ghp_abc" not in redacted
+    assert "Bearer abcdef" not in redacted
+
+
+def test_cli_flags_that_contain_sk_are_not_secrets():
+    text = "codex exec --ask-for-approval never --sandbox read-only --task-kind-something-long-enough"
+    assert redact_text(text) == text
+    assert find_secrets(text) == []
+
+
+def test_auth_like_url_parameters_are_redacted_but_others_kept():
+    url = "http://127.0.0.1:6080/vnc.html?autoconnect=true&password=hunter2hunter2&view_only=true&api_key=abc"
+    out = redact_url_params(url)
+    assert "hunter2" not in out and "api_key=[redacted-url-param]" in out and "autoconnect=true" in out
+
+
+def test_e2b_hosts_are_redacted_whole():
+    assert "e2b.app" not in redact_text("stream at https://6080-abc.e2b.app/vnc.html")
+
+
+def test_environment_secret_values_are_redacted_even_without_a_known_shape(monkeypatch):
+    monkeypatch.setenv("MY_SERVICE_TOKEN", "plain-canary-value")
+    assert redact_text("saw plain-canary-value here") == "saw [REDACTED_SECRET] here"
+
+
+def test_compact_error_is_single_line_bounded_and_redacted():
+    message = compact_error("line one\nline two " + "x" * 500 + " sk-" + "a" * 30)
+    assert "\n" not in message and len(message) <= 240 and "sk-aaa" not in message
