@@ -62,6 +62,9 @@ def known_secret_values() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+_SECRET_RE = re.compile("|".join(f"(?:{p.pattern})" for p in SECRET_PATTERNS), re.IGNORECASE)
+
+
 def redact_url_params(text: str) -> str:
     def repl(match: re.Match[str]) -> str:
         sep, key, value = match.groups()
@@ -72,26 +75,38 @@ def redact_url_params(text: str) -> str:
     return _URL_QUERY.sub(repl, text)
 
 
+class _Redactor:
+    """One snapshot of the known secret values, reused for every string of a single write."""
+
+    def __init__(self) -> None:
+        values = known_secret_values()
+        self._values = re.compile("|".join(map(re.escape, values))) if values else None
+
+    def text(self, text: str) -> str:
+        if not text:
+            return text
+        if self._values is not None:
+            text = self._values.sub(REPLACEMENT, text)
+        text = _SECRET_RE.sub(REPLACEMENT, text)
+        return redact_url_params(text) if "=" in text else text
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
+
+
 def redact_text(text: str) -> str:
-    if not text:
-        return text
-    for value in known_secret_values():
-        if value in text:
-            text = text.replace(value, REPLACEMENT)
-    for pattern in SECRET_PATTERNS:
-        text = pattern.sub(REPLACEMENT, text)
-    return redact_url_params(text)
+    return _Redactor().text(text)
 
 
 def redact_value(value: Any) -> Any:
     """Redact every string inside a JSON-like value (keys included)."""
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        return {redact_text(k) if isinstance(k, str) else k: redact_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_value(v) for v in value]
-    return value
+    return _Redactor().value(value)
 
 
 def find_secrets(text: str) -> list[str]:
