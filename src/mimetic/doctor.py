@@ -1,0 +1,73 @@
+"""`mimetic doctor`: is this project set up for Mimetic, and what can this machine run?
+
+The four checks decide the exit code. The environment list is informational: keys and a browser
+are only needed for live lanes, so their absence never fails doctor (and values are never read out).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mimetic.contracts.results import Check
+from mimetic.contracts.setup_results import DoctorResult, EnvironmentEntry
+from mimetic.init.gitignore import RUNTIME_PATTERN, ignores_runtime
+
+PROJECT_MANIFESTS = ("package.json", "pyproject.toml")
+ENV_VARS = {
+    "E2B_API_KEY": "hosted E2B desktops (without it, live lanes run on this machine)",
+    "OPENAI_API_KEY": "the computer-use actor in live lanes",
+    "GH_TOKEN": "cloning private GitHub repositories",
+}
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def _project_checks(root: Path) -> list[Check]:
+    if not root.is_dir():
+        missing = "target cwd is not a directory"
+        return [
+            Check(name="target cwd", ok=False, message=f"{root} does not exist or is not a directory"),
+            Check(name="project manifest", ok=False, message=missing),
+            Check(name="mimetic source", ok=False, message=missing),
+            Check(name="runtime ignore", ok=False, message=missing),
+        ]
+    manifests = [name for name in PROJECT_MANIFESTS if (root / name).is_file()]
+    gitignore = root / ".gitignore"
+    ignored = gitignore.is_file() and ignores_runtime(gitignore.read_text(encoding="utf-8", errors="replace"))
+    return [
+        Check(name="target cwd", ok=True, message=str(root)),
+        Check(name="project manifest", ok=bool(manifests),
+              message=f"{' and '.join(manifests)} found" if manifests
+              else "no package.json or pyproject.toml (run doctor from the project root)"),
+        Check(name="mimetic source", ok=(root / "mimetic").is_dir(),
+              message="mimetic/ found" if (root / "mimetic").is_dir() else "mimetic/ missing (run `mimetic init --yes`)"),
+        Check(name="runtime ignore", ok=ignored,
+              message=f".gitignore ignores {RUNTIME_PATTERN}" if ignored
+              else f".gitignore does not ignore {RUNTIME_PATTERN} (run `mimetic init --yes`)"),
+    ]
+
+
+def chromium_path() -> str:
+    return os.environ.get("MIMETIC_CHROMIUM") or DEFAULT_CHROMIUM
+
+
+def _environment() -> list[EnvironmentEntry]:
+    entries = [
+        EnvironmentEntry(name=name, kind="env-var", present=bool(os.environ.get(name)),
+                         message=f"{'set' if os.environ.get(name) else 'not set'}; used for {purpose}")
+        for name, purpose in ENV_VARS.items()
+    ]
+    browser = chromium_path()
+    found = os.path.isfile(browser) and os.access(browser, os.X_OK)
+    entries.append(EnvironmentEntry(
+        name="chromium", kind="executable", present=found,
+        message=f"{browser} {'found' if found else 'not found'} (local browser proof; set MIMETIC_CHROMIUM to override)",
+    ))
+    return entries
+
+
+def run_doctor(cwd: str | Path) -> DoctorResult:
+    root = Path(cwd).expanduser().resolve()
+    checks = _project_checks(root)
+    return DoctorResult(ok=all(check.ok for check in checks), cwd=str(root), checks=checks,
+                        environment=_environment())
