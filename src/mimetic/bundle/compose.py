@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TypeVar
 
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import LifecycleEntry, PersonaRef, RunEvent, ScenarioRef, Source
 from mimetic.contracts.manifests import Persona, Scenario
 from mimetic.manifests import load_manifest
 from mimetic.project import Project
+
+M = TypeVar("M", Persona, Scenario)
 
 BUILTIN_PERSONA = PersonaRef(id="builtin-synthetic-new-user", name="Synthetic new user", source="builtin",
                              source_digest="builtin")
@@ -38,31 +40,29 @@ def source_info(project: Project) -> Source:
     return Source(package_name=package_name, mimetic_source="present" if project.source_dir.is_dir() else "missing")
 
 
-def _rel(project: Project, path: Path) -> str:
-    return project.relative(path)
+def _load_source(project: Project, folder: str, source_id: str, model: type[M], what: str) -> tuple[M | None, str, str, list[str]]:
+    """A committed persona or scenario by id: (model or None, display path, digest, warnings)."""
+    path = project.source_dir / folder / f"{source_id}.yaml"
+    display = project.relative(path)
+    if not path.is_file():
+        warn = [f"{what} file {display} was not found; using the built-in one."] if project.source_dir.is_dir() else []
+        return None, display, "builtin", warn
+    return load_manifest(path, model, display=display), display, digest(path.read_text(encoding="utf-8")), []
 
 
 def select_persona(project: Project, persona_id: str = "synthetic-new-user") -> tuple[PersonaRef, Persona | None, list[str]]:
-    path = project.source_dir / "personas" / f"{persona_id}.yaml"
-    if not path.is_file():
-        warn = [f"Persona file {_rel(project, path)} was not found; using the built-in synthetic persona."] \
-            if project.source_dir.is_dir() else []
-        return BUILTIN_PERSONA, None, warn
-    persona = load_manifest(path, Persona, display=_rel(project, path))
-    ref = PersonaRef(id=persona.id, name=persona.name, source=_rel(project, path),
-                     source_digest=digest(path.read_text(encoding="utf-8")))
-    return ref, persona, []
+    persona, source, source_digest, warnings = _load_source(project, "personas", persona_id, Persona, "Persona")
+    if persona is None:
+        return BUILTIN_PERSONA, None, warnings
+    return PersonaRef(id=persona.id, name=persona.name, source=source, source_digest=source_digest), persona, []
 
 
 def select_scenario(project: Project, scenario_id: str = "first-run-smoke") -> tuple[ScenarioRef, Scenario | None, list[str]]:
-    path = project.source_dir / "scenarios" / f"{scenario_id}.yaml"
-    if not path.is_file():
-        warn = [f"Scenario file {_rel(project, path)} was not found; using the built-in first-run scenario."] \
-            if project.source_dir.is_dir() else []
-        return BUILTIN_SCENARIO, None, warn
-    scenario = load_manifest(path, Scenario, display=_rel(project, path))
-    ref = ScenarioRef(id=scenario.id, title=scenario.title, goal=scenario.goal, source=_rel(project, path),
-                      source_digest=digest(path.read_text(encoding="utf-8")))
+    scenario, source, source_digest, warnings = _load_source(project, "scenarios", scenario_id, Scenario, "Scenario")
+    if scenario is None:
+        return BUILTIN_SCENARIO, None, warnings
+    ref = ScenarioRef(id=scenario.id, title=scenario.title, goal=scenario.goal, source=source,
+                      source_digest=source_digest)
     return ref, scenario, []
 
 
