@@ -1,19 +1,101 @@
-"""`mimetic feedback` (not built yet: says so at run time and exits 2)."""
+"""`mimetic feedback list|draft|verify|issue|issue-url`: evidence -> candidates -> public-safe issue drafts.
+
+Drafts, Markdown and URLs only: nothing is ever posted to GitHub and no token is read.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated, Optional
+
 import typer
 
-from mimetic.cli._options import JsonOpt
+from mimetic.cli._options import CwdOpt, JsonOpt, RunOpt
+
+CandidateOpt = Annotated[Optional[str], typer.Option("--candidate", help="Candidate id (see `mimetic feedback list`); default: the strongest.")]
+IssueRepoOpt = Annotated[str, typer.Option("--repo", help="GitHub owner/repo the issue is meant for (nothing is posted).")]
+FormatOpt = Annotated[str, typer.Option("--format", help="Issue format; only markdown is supported.")]
+
+
+def print_list(data: dict) -> None:
+    from mimetic.cli._output import lines, warnings_block
+
+    lines("mimetic feedback ready", f"run: {data['runId']} ({data['mode']})")
+    if not data["candidates"]:
+        lines("candidates: none (draft falls back to the dry-run contract-proof follow-up)")
+    for entry in data["candidates"]:
+        c = entry["candidate"]
+        verdict = "passes verify" if entry["usable"] else "fails verify: " + "; ".join(entry["problems"])
+        lines(f"{entry['rank']}. {c['id']} [{c['failure_owner']}, {c['severity']}, next {c['proposed_next_state']}; "
+              f"{verdict}]", f"   {c['summary']}")
+    lines(*([f"draft: {d['path']} ({d['idempotencyKey']})" for d in data["drafts"]] or ["draft: none"]))
+    warnings_block(data["warnings"])
+
+
+def print_draft(data: dict) -> None:
+    from mimetic.cli._output import lines, warnings_block
+
+    draft = data["draft"]
+    source = "dry-run contract-proof fallback" if data["fallback"] else f"candidate {data['candidateId']}"
+    title = "mimetic feedback ready" if data["command"] == "draft" else "mimetic feedback verified"
+    lines(title, f"run: {data['runId']}", f"draft: {data['draftPath']}", f"from: {source}",
+          f"owner: {draft['failure_owner']} ({draft['severity']})", f"summary: {draft['summary']}")
+    warnings_block(data["warnings"])
+
+
+def _run(json: bool, action) -> None:
+    from mimetic.cli._output import execute, json_wanted
+
+    execute(json_wanted(json), action)
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("feedback", help="(not available yet)")
-    def command(json: JsonOpt = False) -> None:
-        from mimetic.cli._output import execute, json_wanted
-        from mimetic.errors import MimeticError
+    group = typer.Typer(help="Turn a run's evidence into public-safe issue drafts (never posted).", no_args_is_help=True)
+    app.add_typer(group, name="feedback")
 
-        def action():
-            raise MimeticError("MIMETIC_UNIMPLEMENTED", "mimetic feedback is not implemented yet.")
+    @group.command("list", help="List the run's feedback candidates (ranked) and existing drafts.")
+    def list_(run: RunOpt = "latest", cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
+        from mimetic.cli._output import Outcome
+        from mimetic.feedback.workflow import list_feedback
+        from mimetic.project import open_project
 
-        execute(json_wanted(json), action)
+        _run(json, lambda: Outcome(list_feedback(open_project(cwd), run).to_json(), human=print_list))
+
+    @group.command("draft", help="Write feedback/draft.json from the strongest candidate (or --candidate, or the dry-run fallback).")
+    def draft(run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
+        from mimetic.cli._output import Outcome
+        from mimetic.feedback.workflow import draft_feedback
+        from mimetic.project import open_project
+
+        _run(json, lambda: Outcome(draft_feedback(open_project(cwd), run, candidate).to_json(), human=print_draft))
+
+    @group.command("verify", help="Check a draft: evidence inside the run, redaction scan, no dry-run product claims, required fields.")
+    def verify(run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
+        from mimetic.cli._output import Outcome
+        from mimetic.feedback.workflow import verify_feedback
+        from mimetic.project import open_project
+
+        _run(json, lambda: Outcome(verify_feedback(open_project(cwd), run, candidate).to_json(), human=print_draft))
+
+    @group.command("issue", help="Verify, then write feedback/issue.md and print it (nothing is posted).")
+    def issue(repo: IssueRepoOpt, fmt: FormatOpt = "markdown", run: RunOpt = "latest", candidate: CandidateOpt = None,
+              cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
+        from mimetic.cli._output import Outcome
+        from mimetic.feedback.workflow import issue_feedback
+        from mimetic.project import open_project
+
+        def show(data: dict) -> None:
+            typer.echo(data["issueMarkdown"], nl=False)
+
+        _run(json, lambda: Outcome(issue_feedback(open_project(cwd), run, candidate, repo, fmt).to_json(), human=show))
+
+    @group.command("issue-url", help="Verify, write feedback/issue.md, and print a prefilled GitHub new-issue URL.")
+    def issue_url(repo: IssueRepoOpt, run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".",
+                  json: JsonOpt = False) -> None:
+        from mimetic.cli._output import Outcome
+        from mimetic.feedback.workflow import issue_url_feedback
+        from mimetic.project import open_project
+
+        def show(data: dict) -> None:
+            typer.echo(data["issueUrl"])
+
+        _run(json, lambda: Outcome(issue_url_feedback(open_project(cwd), run, candidate, repo).to_json(), human=show))

@@ -32,4 +32,5 @@ class Manifest(Record):
 class SnakeRecord(Record):
     """Records whose wire names are snake_case (the feedback contract keeps upstream's names)."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    # alias_generator=None: without it the camelCase generator is inherited from Record.
+    model_config = ConfigDict(alias_generator=None, populate_by_name=True, extra="ignore")
