@@ -15,6 +15,8 @@ def print_run(data: dict) -> None:
     title = "mimetic run " + data.get("mode", "?") + ("" if data.get("ok") else " failed")
     lines(title, f"run: {data['runId']}", f"sims: {data['simCount']}", f"verdict: {data['verdict']}",
           f"bundle: {data['bundlePath']}", f"review: {data['reviewPath']}")
+    if data.get("error"):  # why a finished run did not pass (for example the browser proof's first failure)
+        lines(f"{data['error']['code']}: {data['error']['message']}", stderr=True)
     warnings_block(data.get("warnings", []))
 
 

@@ -12,11 +12,14 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def _invalid(url: str, why: str) -> MimeticError:
+    import re
+
     from mimetic.safety.redact import redact_text
 
+    shown = re.sub(r"//[^/?#\s]*@", "//[redacted-userinfo]@", redact_text(url))  # never echo user:password@
     return MimeticError(
         "MIMETIC_INVALID_APP_URL",
-        f"--app-url must be an http(s) loopback URL such as http://127.0.0.1:5173 ({why}): {redact_text(url)}",
+        f"--app-url must be an http(s) loopback URL such as http://127.0.0.1:5173 ({why}): {shown}",
     )
 
 

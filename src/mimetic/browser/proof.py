@@ -1,0 +1,231 @@
+"""`mimetic run --app-url`: prove a loopback app in desktop (and mobile) Chromium and write a run bundle.
+
+Everything is validated before anything is written: actor, sim count, timeout, URL (against the
+committed network policy), run id, scenarios, persona and the Chromium executable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mimetic.browser.chromium import DESKTOP, SURFACES, Surface, find_chromium, launch_chromium
+from mimetic.browser.lane import ActorHook, LaneResult, run_lane
+from mimetic.browser.scenarios import ProofPlan, plan_proof
+from mimetic.bundle.compose import EventLog, select_persona, source_info
+from mimetic.bundle.store import RunStore
+from mimetic.clock import new_run_id, now_iso
+from mimetic.contracts.bundle import (
+    Completion, Embed, PersonaRef, Review, RunBundle, Simulation, Stream, StreamArtifact, StreamUi, Viewport,
+)
+from mimetic.contracts.manifests import NetworkPolicy, Persona
+from mimetic.contracts.results import ErrorInfo, RunResult
+from mimetic.errors import EXIT_OK, EXIT_VERDICT, MimeticError
+from mimetic.project import Project
+from mimetic.safety.urls import validate_app_url
+
+SUPPORTED_ACTORS = ("openai-cua",)
+DEFAULT_SIMS = 2
+MAX_TIMEOUT_MS = 600_000
+# Worst lane wins: any failure makes the run fail; an unreachable app makes it blocked.
+VERDICT_ORDER = (("failed", "fail"), ("blocked", "blocked"), ("timed_out", "timed_out"))
+VERDICT_ERRORS = {
+    "fail": "MIMETIC_BROWSER_PROOF_FAILED",
+    "blocked": "MIMETIC_BROWSER_PROOF_BLOCKED",
+    "timed_out": "MIMETIC_BROWSER_PROOF_TIMED_OUT",
+}
+ACTOR_STATUSES = frozenset({"not_started", "running", "passed", "failed", "blocked", "timed_out", "suspended"})
+
+
+@dataclass(frozen=True)
+class ProofRequest:
+    """A fully validated browser proof: nothing about it can fail as bad input any more."""
+
+    app_url: str
+    surfaces: tuple[Surface, ...]
+    timeout_ms: int
+    actor: str | None
+    store: RunStore
+    plan: ProofPlan
+    persona: PersonaRef
+    persona_model: Persona | None
+    chromium: str
+    warnings: list[str]
+
+
+def _allowed_hosts(project: Project) -> list[str]:
+    from mimetic.manifests import load_manifest
+
+    path = project.source_dir / "policies" / "network.yaml"
+    if not path.is_file():
+        return []
+    return load_manifest(path, NetworkPolicy, display=project.relative(path)).allowed_hosts
+
+
+def _check_actor(actor: str | None) -> None:
+    if actor is not None and actor not in SUPPORTED_ACTORS:
+        raise MimeticError("MIMETIC_UNSUPPORTED_ACTOR",
+                           f"--actor {actor!r} is not supported with --app-url; use {', '.join(SUPPORTED_ACTORS)}.")
+
+
+def _check_sims(sims: int | None) -> tuple[Surface, ...]:
+    count = DEFAULT_SIMS if sims is None else sims
+    if isinstance(count, bool) or count not in (1, 2):
+        raise MimeticError("MIMETIC_INVALID_SIM_COUNT",
+                           f"--sims with --app-url is 1 (desktop) or 2 (desktop and mobile), got {sims}.")
+    return SURFACES[:count]
+
+
+def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | None, timeout_ms: int,
+            actor: str | None) -> ProofRequest:
+    _check_actor(actor)
+    surfaces = _check_sims(sims)
+    if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
+        raise MimeticError("MIMETIC_INVALID_TIMEOUT", f"--timeout-ms must be between 1 and {MAX_TIMEOUT_MS}, got {timeout_ms}.")
+    url = validate_app_url(app_url, _allowed_hosts(project))
+    store = RunStore(project, run_id or new_run_id("browser"))
+    plan = plan_proof(project, url)
+    first = plan.scenarios[0] if plan.scenarios else None
+    persona_id = first.persona if first and first.persona else None
+    persona, persona_model, persona_warnings = select_persona(project, persona_id) if persona_id else select_persona(project)
+    chromium = find_chromium()
+    return ProofRequest(app_url=url, surfaces=surfaces, timeout_ms=timeout_ms, actor=actor, store=store, plan=plan,
+                        persona=persona, persona_model=persona_model, chromium=chromium, warnings=persona_warnings)
+
+
+def _actor_hook(request: ProofRequest) -> ActorHook:
+    from mimetic.actors.playwright_computer import PlaywrightComputer
+    from mimetic.actors.session import run_actor
+
+    scenario = request.plan.scenarios[0] if request.plan.scenarios else None
+
+    def hook(page: Any):
+        return run_actor(PlaywrightComputer(page), store=request.store, stream_id=DESKTOP.stream_id,
+                         persona=request.persona_model, scenario=scenario, goal=request.plan.goal)
+
+    return hook
+
+
+def verdict_of(lanes: list[LaneResult]) -> str:
+    statuses = {lane.status for lane in lanes}
+    return next((verdict for status, verdict in VERDICT_ORDER if status in statuses), "pass")
+
+
+def _stream(request: ProofRequest, lane: LaneResult) -> Stream:
+    surface, at = lane.surface, lane.ended_at
+    artifacts = [StreamArtifact(label="Run bundle", path="run.json", kind="bundle"),
+                 StreamArtifact(label="Review", path="review.md", kind="review"),
+                 StreamArtifact(label="Event log", path="events.ndjson", kind="events")]
+    if lane.screenshot_path:
+        artifacts.append(StreamArtifact(label=f"{surface.label} screenshot", path=lane.screenshot_path, kind="screenshot"))
+    artifacts.append(StreamArtifact(label=f"{surface.label} trace", path=lane.trace_path, kind="trace"))
+    report = lane.actor_report
+    actor_status = None
+    if report is not None:
+        artifacts.append(StreamArtifact(label="Actor report", path=f"actors/{surface.stream_id}.json", kind="actor"))
+        actor_status = report.status if report.status in ACTOR_STATUSES else "unknown"
+    shot_url = f"../{lane.screenshot_path}" if lane.screenshot_path else None
+    # The app's own state, apart from the lane's: an actor can block a lane on an app that answered fine.
+    http_status = lane.trace.http_status
+    unreachable = any(step.status == "blocked" for step in lane.trace.steps)
+    app_status = "failed" if http_status and http_status >= 500 else "blocked" if unreachable else "running"
+    visual = "visible" if lane.screenshot_path else "blocked"
+    state = f"{lane.status}: {lane.passed_steps}/{len(lane.trace.steps)} step(s) passed"
+    route = lane.trace.steps[-1].url if lane.trace.steps and lane.trace.steps[-1].url else request.app_url
+    viewport = surface.viewport
+    return Stream(
+        id=surface.stream_id, sim_id=surface.sim_id, kind="browser", label=surface.label, status=lane.status,
+        transport="snapshot", updated_at=at,
+        embed=Embed(kind="screenshot", url=shot_url, title=surface.label) if shot_url else Embed(kind="placeholder", title=surface.label),
+        viewport=Viewport(width=viewport.width, height=viewport.height, device_scale_factor=viewport.device_scale_factor,
+                          is_mobile=viewport.is_mobile),
+        ui=StreamUi(actor_status=actor_status or "not_started", app_status=app_status, app_url=request.app_url,
+                    route=route, intent=request.plan.goal, screenshot_url=shot_url, state=state, visual_status=visual),
+        completion=Completion(status=lane.status, reason=lane.reason, checked_at=at, actor_status=actor_status,
+                              app_status=app_status, app_url=request.app_url, visual_status=visual),
+        artifacts=artifacts,
+    )
+
+
+def _simulation(request: ProofRequest, lane: LaneResult, index: int) -> Simulation:
+    steps = lane.trace.steps
+    ran = [step for step in steps if step.status != "skipped"]
+    current = ran[-1] if ran else None
+    return Simulation(
+        id=lane.surface.sim_id, index=index, persona_id=request.persona.id, scenario_id=request.plan.ref.id,
+        status=lane.status, stream_kind="browser", mode="browser-sim", progress=100,
+        current_step=f"{current.id}: {current.status}" if current else "no step ran",
+        summary=lane.reason, stream_ids=[lane.surface.stream_id], started_at=lane.started_at, updated_at=lane.ended_at)
+
+
+def _review(request: ProofRequest, lanes: list[LaneResult], verdict: str) -> Review:
+    parts = [f"{lane.surface.name} {lane.status} ({lane.passed_steps}/{len(lane.trace.steps)} steps)" for lane in lanes]
+    summary = f"Browser proof of {request.app_url}: " + ", ".join(parts) + "."
+    first_bad = next((lane for lane in lanes if lane.status != "passed"), None)
+    if first_bad is not None:
+        summary += f" {first_bad.surface.name}: {first_bad.reason}"
+    gaps = []
+    if request.plan.builtin:
+        gaps.append("No committed mode: browser scenario was found, so only the built-in render proof ran "
+                    "(add one under mimetic/scenarios/).")
+    if len(lanes) == 1:
+        gaps.append("Only the desktop viewport ran (--sims 1).")
+    if request.actor is None:
+        gaps.append("No AI actor used the app; only scripted steps ran (--actor openai-cua adds one).")
+    skipped = sum(step.status == "skipped" for lane in lanes for step in lane.trace.steps)
+    if skipped:
+        gaps.append(f"{skipped} step(s) were skipped after an earlier step failed or the viewport stopped.")
+    gaps.append("Only loopback hosts (and hosts allowed by mimetic/policies/network.yaml) can be proven.")
+    return Review(verdict=verdict, summary=summary, gaps=gaps)
+
+
+def _steps_section(lanes: list[LaneResult]) -> list[str]:
+    lines = []
+    for lane in lanes:
+        for step in lane.trace.steps:
+            line = f"{lane.surface.name} `{step.id}` ({step.label}): {step.status}"
+            failed = [a for a in step.assertions if a.status == "failed"]
+            if failed:
+                line += "; " + "; ".join(f"{a.kind} expected {a.expected}, actual {a.actual}" for a in failed)
+            elif step.status == "blocked":
+                line += f"; {step.reason}"
+            lines.append(line)
+        if lane.trace.console_errors or lane.trace.failed_requests:
+            lines.append(f"{lane.surface.name}: {len(lane.trace.console_errors)} console error(s), "
+                         f"{len(lane.trace.failed_requests)} failed request(s) (see {lane.trace_path})")
+    return lines
+
+
+def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str | None, timeout_ms: int,
+                actor: str | None) -> tuple[RunResult, int]:
+    from mimetic.labs.synthetic import run_result, write_run
+
+    request = prepare(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor)
+    store, plan = request.store, request.plan
+    created_at = now_iso()
+    log = EventLog()
+    log.add("browser-app.run.created", f"Browser proof of {request.app_url} in {len(request.surfaces)} viewport(s).")
+    log.mark("run.created", f"Browser proof run {store.run_id} created.")
+    log.mark("persona.selected", f"Persona {request.persona.id} selected.")
+    log.mark("scenario.selected", f"Scenario {plan.ref.id} selected ({len(plan.steps)} step(s)).")
+    lanes: list[LaneResult] = []
+    with launch_chromium(request.chromium) as launched:
+        log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
+        for surface in request.surfaces:
+            hook = _actor_hook(request) if request.actor and surface is DESKTOP else None
+            lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
+                                  store=store, log=log, timeout_ms=request.timeout_ms, actor=hook))
+    verdict = verdict_of(lanes)
+    log.mark("review.created", f"Review verdict {verdict}.")
+    bundle = RunBundle(
+        run_id=store.run_id, mode="live", sim_count=len(lanes), created_at=created_at,
+        artifact_root=store.artifact_root, source=source_info(project), persona=request.persona, scenario=plan.ref,
+        lifecycle=log.lifecycle, simulations=[_simulation(request, lane, i) for i, lane in enumerate(lanes)],
+        streams=[_stream(request, lane) for lane in lanes], events=log.events,
+        review=_review(request, lanes, verdict))
+    write_run(store, bundle, {"Steps": _steps_section(lanes)})
+    ok = verdict == "pass"
+    result = run_result(store, bundle, list(request.warnings), ok=ok)
+    if not ok:
+        result.error = ErrorInfo(code=VERDICT_ERRORS[verdict], message=bundle.review.summary)
+    return result, EXIT_OK if ok else EXIT_VERDICT
