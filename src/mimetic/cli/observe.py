@@ -1,19 +1,56 @@
-"""`mimetic observe` (not built yet: says so at run time and exits 2)."""
+"""`mimetic observe`: serve a finished run's Observer on 127.0.0.1 until Ctrl-C."""
 
 from __future__ import annotations
 
 import typer
 
-from mimetic.cli._options import JsonOpt
+from mimetic.cli._options import CwdOpt, JsonOpt, OpenOpt, RunOpt
+from mimetic.cli.watch import ServePortOpt
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("observe", help="(not available yet)")
-    def command(json: JsonOpt = False) -> None:
-        from mimetic.cli._output import execute, json_wanted
-        from mimetic.errors import MimeticError
+    @app.command("observe", help="Serve a finished run's Observer on 127.0.0.1 until Ctrl-C (--json prints the URLs first).")
+    def observe(
+        run: RunOpt = "latest",
+        port: ServePortOpt = 0,
+        open_: OpenOpt = None,
+        cwd: CwdOpt = ".",
+        json: JsonOpt = False,
+    ) -> None:
+        from mimetic.cli._output import Outcome, execute, json_wanted
+        from mimetic.cli.watch import follow, print_observer
 
-        def action():
-            raise MimeticError("MIMETIC_UNIMPLEMENTED", "mimetic observe is not implemented yet.")
+        json_mode = json_wanted(json)
+        served = []
 
-        execute(json_wanted(json), action)
+        def action() -> Outcome:
+            from mimetic.observer.render import render_run
+            from mimetic.observer.server import ObserverServer
+            from mimetic.observer.session import open_in_browser, wants_open
+            from mimetic.observer.watch import Watch, validate_port
+            from mimetic.project import open_project
+
+            validate_port(port)
+            store, _, result = render_run(open_project(cwd), run)
+            server = ObserverServer(store.project, store.run_id, port=port)
+            server.start()
+            served.append(server)
+            result.server_url, result.observer_url = server.url, server.observer_url
+            result.opened = wants_open(open_, json_mode=json_mode) and open_in_browser(server.observer_url)
+            watch = Watch(result=result, server=server)
+
+            def show(data: dict) -> None:
+                print_observer(data)
+                follow(watch, stopped="observe stopped")
+
+            return Outcome(result.to_json(), human=show)
+
+        try:
+            execute(json_mode, action)
+        except typer.Exit as done:
+            # JSON mode printed its one document (with the server URL); now stay attached like human mode.
+            if json_mode and served and done.exit_code == 0:
+                from mimetic.observer.session import serve_until_interrupted
+
+                serve_until_interrupted(served[0])
+            raise

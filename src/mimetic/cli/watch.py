@@ -1,19 +1,104 @@
-"""`mimetic watch` (not built yet: says so at run time and exits 2)."""
+"""`mimetic watch [lab]`: render a run's Observer and watch it live on 127.0.0.1 until Ctrl-C."""
 
 from __future__ import annotations
 
+from typing import Annotated, Optional
+
 import typer
 
-from mimetic.cli._options import JsonOpt
+from mimetic.cli._options import (
+    ConcurrencyOpt, CountOpt, CwdOpt, DetachOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, OpenOpt,
+    RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt,
+)
+
+# Validated by the domain (MIMETIC_INVALID_PORT) rather than by click, so the error has mimetic's shape.
+ServePortOpt = Annotated[int, typer.Option("--port", help="Loopback port for the Observer server (0 = ephemeral).")]
+
+
+def print_observer(data: dict) -> None:
+    from mimetic.cli._output import lines, warnings_block
+
+    lines("mimetic observer rendered", f"run: {data['runId']}", f"verdict: {data['verdict']}",
+          f"lanes: {data['streamCount']}", f"observer: {data['observerPath']}", f"url: {data['observerUrl']}",
+          f"opened: {'yes' if data['opened'] else 'no'}", f"bundle: {data['bundlePath']}")
+    warnings_block(data.get("warnings", []))
+
+
+def follow(watch, *, stopped: str = "watch stopped") -> None:
+    """Print the attached hint, serve until Ctrl-C, then say it stopped (exit code unchanged)."""
+    from mimetic.cli._output import lines
+    from mimetic.observer.session import serve_until_interrupted
+
+    lines(f"watching: {watch.server.observer_url}", "watching: press Ctrl-C to stop")
+    serve_until_interrupted(watch.server, on_stop=lambda: lines(stopped))
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("watch", help="(not available yet)")
-    def command(json: JsonOpt = False) -> None:
-        from mimetic.cli._output import execute, json_wanted
-        from mimetic.errors import MimeticError
+    @app.command("watch", help="Render a run's Observer and serve it live on 127.0.0.1 (default: a fresh 4-lane dry-run).")
+    def watch(
+        lab: Annotated[Optional[str], typer.Argument(help="Lab id or .yaml path to run and watch.")] = None,
+        lab_option: Annotated[Optional[str], typer.Option("--lab", help="Lab id or .yaml path (same as the argument).")] = None,
+        run: Annotated[Optional[str], typer.Option("--run", help="Watch an existing run (id or 'latest') instead of making one.")] = None,
+        sims: SimsOpt = None,
+        dry_run: DryRunOpt = None,
+        count: CountOpt = None,
+        limit: LimitOpt = None,
+        repo: RepoOpt = None,
+        repos: ReposOpt = None,
+        redact_repos: RedactOpt = None,
+        keep: KeepOpt = False,
+        substrate: SubstrateOpt = None,
+        concurrency: ConcurrencyOpt = None,
+        run_id: RunIdOpt = None,
+        open_: OpenOpt = None,
+        detach: DetachOpt = False,
+        port: ServePortOpt = 0,
+        follow_: Annotated[bool, typer.Option("--follow", hidden=True, help="Deprecated: following is the default.")] = False,
+        env_file: EnvFileOpt = None,
+        cwd: CwdOpt = ".",
+        json: JsonOpt = False,
+    ) -> None:
+        from mimetic.cli._common import project_with_env
+        from mimetic.cli._output import Outcome, execute, json_wanted, lines
 
-        def action():
-            raise MimeticError("MIMETIC_UNIMPLEMENTED", "mimetic watch is not implemented yet.")
+        json_mode = json_wanted(json)
+        attached = not json_mode and not detach
 
-        execute(json_wanted(json), action)
+        def action() -> Outcome:
+            from mimetic.observer.session import open_in_browser, wants_open
+            from mimetic.observer.watch import WatchRequest, run_watch, validate_request
+
+            request = WatchRequest(lab=lab, lab_option=lab_option, run=run, sims=sims, dry_run=dry_run, count=count,
+                                   limit=limit, repo=list(repo or []), repos=repos, redact_repos=redact_repos,
+                                   keep=keep, substrate=substrate, concurrency=concurrency, run_id=run_id, port=port,
+                                   json=json_mode)
+            validate_request(request)  # before --env-file or any write
+            project, env_warnings = project_with_env(cwd, env_file)
+            opened = False
+
+            def serving(url: str) -> None:
+                nonlocal opened
+                if request.lab_ref:  # the lab is about to run: show where its lanes will appear
+                    lines(f"serving: {url} (lanes appear as the lab writes them)")
+                opened = wants_open(open_, json_mode=False) and open_in_browser(url)
+
+            outcome = run_watch(project, request, follow=attached, on_serving=serving)
+            result = outcome.result
+            result.warnings[:0] = env_warnings
+            if not attached and wants_open(open_, json_mode=json_mode):
+                opened = open_in_browser(result.observer_url)
+            result.opened = opened
+
+            def show(data: dict) -> None:
+                print_observer(data)
+                if outcome.server is None:
+                    return
+                if outcome.interrupted:
+                    outcome.server.stop()
+                    lines("watch stopped")
+                    return
+                follow(outcome)
+
+            return Outcome(result.to_json(), exit_code=outcome.exit_code, human=show)
+
+        execute(json_mode, action)

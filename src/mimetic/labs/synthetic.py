@@ -101,7 +101,10 @@ def build_synthetic_bundle(project: Project, run_id: str, sims: int, lab: LabRef
 
 
 def write_run(store: RunStore, bundle: RunBundle, extra_sections: dict[str, list[str]] | None = None) -> None:
+    from mimetic.observer.render import write_observer
+
     store.write_bundle(bundle, markdown=review_markdown(bundle, extra_sections))
+    write_observer(store, bundle)
     store.point_latest()
 
 

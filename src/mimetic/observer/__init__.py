@@ -1,0 +1,1 @@
+"""The Observer: data, page rendering, the loopback server, runtime overlays and exports."""

@@ -1,0 +1,91 @@
+"""Render the self-contained Observer page (`observer/index.html`) and its data file for a run."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from mimetic.bundle.store import RunStore
+from mimetic.contracts.bundle import RunBundle
+from mimetic.contracts.observer import ObserverResult
+from mimetic.observer.data import build_observer_data
+from mimetic.project import Project
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+INDEX_PATH = "observer/index.html"
+DATA_PATH = "observer/observer-data.json"
+Mode = Literal["file", "served", "export"]
+
+# The page loads nothing from the network: everything is inline; images are the run's own files (or
+# data: URLs in an export); frames are only the runtime live views a served Observer overlays.
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; frame-src https: http://127.0.0.1:* http://localhost:*; base-uri 'none'; form-action 'none'")
+
+DRY_RUN_WARNING = "Observer renders local contract evidence only; dry-run lanes do not claim product behavior proof."
+LIVE_WARNING = "Observer renders verified local evidence artifacts; runtime stream auth URLs are not persisted."
+FEEDBACK_WARNING = ("Before filing public feedback, use `mimetic feedback issue` so redaction and public-safety "
+                    "checks gate the payload.")
+_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+@cache
+def _assets() -> tuple[Any, str, str]:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True)
+    css = (TEMPLATES / "observer.css").read_text(encoding="utf-8")
+    js = (TEMPLATES / "observer.js").read_text(encoding="utf-8")
+    # Inline assets must not be able to close their own element.
+    assert "</style" not in css.lower() and "</script" not in js.lower()
+    return env.get_template("index.html.j2"), css, js
+
+
+def embed_json(data: Any) -> str:
+    """JSON safe inside `<script type="application/json">`: no `<`, `>`, `&` or JS line separators survive."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
+
+
+def render_html(data: dict[str, Any], *, mode: Mode = "file") -> str:
+    from markupsafe import Markup
+
+    template, css, js = _assets()
+    run = data["run"]
+    return template.render(mode=mode, run_id=run["runId"], title=run["title"], csp=CSP, css=Markup(css),
+                           js=Markup(js), data_json=Markup(embed_json(data)))
+
+
+def observer_data(store: RunStore, bundle: RunBundle) -> dict[str, Any]:
+    return build_observer_data(store.dir, bundle).to_json()
+
+
+def write_observer(store: RunStore, bundle: RunBundle) -> tuple[Path, Path]:
+    """Write observer-data.json and index.html for a run (both atomic and redacted by the store)."""
+    data = observer_data(store, bundle)
+    data_path = store.write_text(DATA_PATH, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    index_path = store.write_text(INDEX_PATH, render_html(data, mode="file"))
+    return index_path, data_path
+
+
+def observer_warnings(bundle: RunBundle) -> list[str]:
+    return [DRY_RUN_WARNING if bundle.mode == "dry-run" else LIVE_WARNING, FEEDBACK_WARNING]
+
+
+def observer_result(project: Project, store: RunStore, bundle: RunBundle, *, warnings: list[str] | None = None) -> ObserverResult:
+    root = store.artifact_root
+    return ObserverResult(
+        ok=True, cwd=str(project.root), run=store.run_id, run_id=store.run_id, verdict=bundle.review.verdict,
+        stream_count=len(bundle.streams), observer_path=f"{root}/{INDEX_PATH}", observer_data_path=f"{root}/{DATA_PATH}",
+        events_path=f"{root}/events.ndjson", observer_url=(store.dir / INDEX_PATH).resolve().as_uri(),
+        bundle_path=f"{root}/run.json", warnings=[*(warnings or []), *observer_warnings(bundle)],
+    )
+
+
+def render_run(project: Project, run: str | None) -> tuple[RunStore, RunBundle, ObserverResult]:
+    """Render the Observer of a verified run (MIMETIC_RUN_NOT_FOUND / MIMETIC_INVALID_RUN_BUNDLE otherwise)."""
+    from mimetic.bundle.verify import require_verified
+
+    store, bundle = require_verified(project, run)
+    write_observer(store, bundle)
+    return store, bundle, observer_result(project, store, bundle)

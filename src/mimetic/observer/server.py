@@ -1,0 +1,286 @@
+"""The loopback Observer server (`watch`, `observe`): one run served live, earlier runs browsable.
+
+Routes (upstream §5.2): `/` redirects to the page; `observer/index.html` and `observer/observer-data.json`
+are built per request from `run.json` (cached until it or an actor report changes) with runtime-only
+stream URLs overlaid; `/_mimetic/history.json` lists runs; `/_mimetic/runs/<id>/<path>` serves another
+run; anything else is a file of the current run, contained (403 outside). Every answer is `no-store`.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from mimetic.bundle.store import RUN_ID_PATTERN, RunStore, contained, list_runs, load_bundle_file
+from mimetic.errors import MimeticError
+from mimetic.observer.data import actor_paths, build_observer_data
+from mimetic.observer.render import CSP, DATA_PATH, INDEX_PATH, render_html
+from mimetic.observer.runtime import RuntimeStreams, overlay, stream_urls
+from mimetic.project import Project
+from mimetic.safety.redact import redact_value
+
+HISTORY_LIMIT = 80
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8", ".json": "application/json; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8", ".ndjson": "application/x-ndjson; charset=utf-8",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
+    ".txt": "text/plain; charset=utf-8", ".log": "text/plain; charset=utf-8",
+}
+PREPARING_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="1">
+<title>Mimetic Observer - preparing</title><style>body{{margin:0;min-height:100vh;display:grid;place-items:center;
+background:#0b0d12;color:#e7eaf0;font:15px system-ui,sans-serif}}p{{color:#8d95a8}}</style></head>
+<body><main><h1>Preparing run {run_id}</h1><p>The Observer appears as soon as the run writes its first bundle.</p></main></body></html>
+"""
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+        return st.st_mtime_ns, st.st_size
+    except OSError:
+        return None
+
+
+class RunView:
+    """One run's observer data and page, rebuilt from run.json whenever it (or an actor report) changes.
+
+    Lanes runners rewrite run.json as lanes move; building from it means the served page is never
+    older than the bundle, whichever file the runner wrote last.
+    """
+
+    def __init__(self, store: RunStore):
+        self.store = store
+        self._lock = threading.Lock()
+        self._key: Any = None
+        self._data: dict[str, Any] | None = None
+        self._watched: list[str] = []
+        self._encoded: dict[Any, bytes] = {}
+
+    def _fingerprint(self) -> tuple:
+        return (_stat(self.store.dir / "run.json"), *(_stat(self.store.dir / p) for p in self._watched))
+
+    def _build(self) -> dict[str, Any] | None:
+        try:
+            bundle = load_bundle_file(self.store.dir / "run.json")
+        except MimeticError:
+            bundle = None
+        if bundle is not None:
+            self._watched = actor_paths(bundle)
+            return redact_value(build_observer_data(self.store.dir, bundle).to_json())
+        try:  # no readable bundle (yet): fall back to the last rendered data file
+            return json.loads((self.store.dir / DATA_PATH).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def data(self) -> dict[str, Any] | None:
+        with self._lock:
+            key = self._fingerprint()
+            if self._data is None or key != self._key:
+                built = self._build()
+                if built is not None:
+                    self._data, self._key = built, self._fingerprint()
+                    self._encoded.clear()
+            return self._data
+
+    def payload(self, name: str, urls: dict[str, str]) -> bytes | None:
+        """`index.html` or `observer-data.json` bytes, with runtime URLs overlaid (cached per data + overlay)."""
+        data = self.data()
+        if data is None:
+            return None
+        cache_key = (name, tuple(sorted(urls.items())))
+        with self._lock:
+            if cache_key not in self._encoded:
+                if len(self._encoded) >= 8:  # overlays change as lanes connect; keep only recent renders
+                    self._encoded.clear()
+                shown = overlay(data, urls)
+                text = render_html(shown, mode="served") if name == "index" else json.dumps(shown, ensure_ascii=False)
+                self._encoded[cache_key] = text.encode("utf-8")
+            return self._encoded[cache_key]
+
+
+class ObserverHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], observer: ObserverServer):
+        self.observer = observer
+        super().__init__(address, ObserverHandler)
+
+
+class ObserverHandler(BaseHTTPRequestHandler):
+    server: ObserverHTTPServer
+    server_version = "mimetic-observer"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # the watch terminal shows the URL and Ctrl-C hint, not an access log
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        self._handle(head=False)
+
+    def do_HEAD(self) -> None:  # noqa: N802 - stdlib name
+        self._handle(head=True)
+
+    def _handle(self, *, head: bool) -> None:
+        observer = self.server.observer
+        host = self.headers.get("Host")
+        if host is not None and host.lower() not in observer.allowed_hosts:
+            # A page on another site that rebinds its DNS to 127.0.0.1 must not read the run.
+            self._send(HTTPStatus.FORBIDDEN, b"Host not allowed\n", "text/plain; charset=utf-8", head)
+            return
+        path = unquote(urlsplit(self.path).path)
+        if path in ("/", "/observer", "/observer/"):
+            self.send_response(HTTPStatus.FOUND)
+            self.send_header("Location", "/observer/index.html")
+            self._common_headers()
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if path == "/_mimetic/history.json":
+            body = json.dumps(observer.history()).encode("utf-8")
+            self._send(HTTPStatus.OK, body, CONTENT_TYPES[".json"], head)
+            return
+        if path.startswith("/_mimetic/runs/"):
+            run_id, _, rest = path[len("/_mimetic/runs/"):].partition("/")
+            view = observer.view(run_id)
+            if view is None:
+                self._send(HTTPStatus.NOT_FOUND, b"Run not found\n", "text/plain; charset=utf-8", head)
+                return
+            self._serve_run(view, rest, {}, head)
+            return
+        self._serve_run(observer.current, path.lstrip("/"), observer.runtime.snapshot(), head)
+
+    def _serve_run(self, view: RunView, relative: str, urls: dict[str, str], head: bool) -> None:
+        if relative in (INDEX_PATH, DATA_PATH):
+            body = view.payload("index" if relative == INDEX_PATH else "data", urls)
+            if body is None:
+                if relative == INDEX_PATH:
+                    page = PREPARING_PAGE.format(run_id=view.store.run_id).encode("utf-8")
+                    self._send(HTTPStatus.OK, page, CONTENT_TYPES[".html"], head)
+                else:
+                    self._send(HTTPStatus.SERVICE_UNAVAILABLE, b'{"error":"run not written yet"}', CONTENT_TYPES[".json"], head)
+                return
+            self._send(HTTPStatus.OK, body, CONTENT_TYPES[Path(relative).suffix], head)
+            return
+        try:
+            target = contained(view.store.dir, relative)
+        except (MimeticError, ValueError):  # ValueError: an embedded NUL byte
+            self._send(HTTPStatus.FORBIDDEN, b"Forbidden: path is outside the run\n", "text/plain; charset=utf-8", head)
+            return
+        if not target.is_file():
+            self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8", head)
+            return
+        ctype = CONTENT_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "text/plain; charset=utf-8"
+        self._send(HTTPStatus.OK, target.read_bytes(), ctype, head)
+
+    def _common_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+
+    def _send(self, status: HTTPStatus, body: bytes, ctype: str, head: bool) -> None:
+        self.send_response(status)
+        self._common_headers()
+        self.send_header("Content-Type", ctype)
+        if ctype.startswith("text/html"):
+            self.send_header("Content-Security-Policy", CSP)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+
+class ObserverServer:
+    """Serve one run's Observer on 127.0.0.1 (port 0 = ephemeral) from a background thread."""
+
+    def __init__(self, project: Project, run_id: str, *, port: int = 0, runtime: RuntimeStreams = stream_urls):
+        self.project = project
+        self.current = RunView(RunStore(project, run_id))
+        self.runtime = runtime
+        self._port = port
+        self._views: dict[str, RunView] = {run_id: self.current}
+        self._views_lock = threading.Lock()
+        self._stream_counts: dict[str, tuple[Any, int]] = {}
+        self._httpd: ObserverHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.allowed_hosts: frozenset[str] = frozenset()
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def observer_url(self) -> str:
+        return f"{self.url}/{INDEX_PATH}"
+
+    def start(self) -> str:
+        try:
+            self._httpd = ObserverHTTPServer(("127.0.0.1", self._port), self)
+        except OSError as exc:
+            raise MimeticError("MIMETIC_PORT_UNAVAILABLE", f"Cannot listen on 127.0.0.1:{self._port}: {exc.strerror or exc}") from None
+        port = self._httpd.server_address[1]
+        self.allowed_hosts = frozenset({f"127.0.0.1:{port}", f"localhost:{port}"})
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="mimetic-observer", daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._httpd = None
+
+    def __enter__(self) -> ObserverServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def view(self, run_id: str) -> RunView | None:
+        if not RUN_ID_PATTERN.match(run_id) or not (self.project.runs_dir / run_id).is_dir():
+            return None
+        with self._views_lock:
+            if run_id not in self._views:
+                self._views[run_id] = RunView(RunStore(self.project, run_id))
+            return self._views[run_id]
+
+    def _stream_count(self, run_id: str) -> int:
+        path = self.project.runs_dir / run_id / "run.json"
+        key = _stat(path)
+        cached = self._stream_counts.get(run_id)
+        if cached and cached[0] == key:
+            return cached[1]
+        try:
+            count = len(json.loads(path.read_text(encoding="utf-8")).get("streams") or [])
+        except (OSError, ValueError, AttributeError):
+            count = 0
+        self._stream_counts[run_id] = (key, count)
+        return count
+
+    def history(self) -> dict[str, Any]:
+        """Earlier runs for the history drawer (newest first, at most 80)."""
+        try:
+            latest = json.loads((self.project.runs_dir / "latest.json").read_text(encoding="utf-8")).get("runId")
+        except (OSError, ValueError, AttributeError):
+            latest = None
+        current = self.current.store.run_id
+        runs = []
+        for entry in list_runs(self.project)[:HISTORY_LIMIT]:
+            run_id = entry["runId"]
+            href = f"/{INDEX_PATH}" if run_id == current else f"/_mimetic/runs/{run_id}/{INDEX_PATH}"
+            runs.append({"runId": run_id, "createdAt": entry["createdAt"], "mode": entry["mode"], "href": href,
+                         "status": entry["verdict"], "streamCount": self._stream_count(run_id)})
+        return {"latestRunId": latest, "currentRunId": current, "runs": runs}

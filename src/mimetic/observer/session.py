@@ -1,0 +1,60 @@
+"""Staying attached to a served Observer: opening a browser, waiting for Ctrl-C, stopping cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable
+
+from mimetic.observer.server import ObserverServer
+
+
+def open_in_browser(url: str) -> bool:
+    """Open a URL in a GUI browser if there is one; never fail, never block the terminal.
+
+    `MIMETIC_NO_OPEN=1` skips it (CI, tests, remote shells).
+    """
+    if os.environ.get("MIMETIC_NO_OPEN") == "1":
+        return False
+    import webbrowser
+
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    # Console browsers (lynx, w3m, www-browser) are GenericBrowser and would take over this terminal.
+    if isinstance(browser, webbrowser.GenericBrowser) and not isinstance(browser, webbrowser.BackgroundBrowser):
+        return False
+    try:
+        return bool(browser.open(url, new=2))
+    except Exception:  # noqa: BLE001 - a missing or broken browser is not an error for watch
+        return False
+
+
+def wants_open(open_flag: bool | None, *, json_mode: bool) -> bool:
+    """Upstream's rule: JSON mode opens only with an explicit --open; human mode unless --no-open."""
+    return open_flag is True if json_mode else open_flag is not False
+
+
+def serve_until_interrupted(server: ObserverServer, on_stop: Callable[[], None] | None = None) -> None:
+    """Block until Ctrl-C (SIGINT) or SIGTERM, then stop the server; the bundle is left as it is."""
+    stop = threading.Event()
+    previous = None
+
+    def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        while not stop.wait(0.25):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if on_stop is not None:
+        on_stop()

@@ -1,0 +1,165 @@
+"""`mimetic watch`: make (or pick) a run, render its Observer, and optionally serve it live.
+
+No lab and no --run: a fresh synthetic dry-run with 4 lanes. A lab: run it (in this thread, so
+Ctrl-C reaches the lanes runner) while the server already answers with whatever the run has written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mimetic.contracts.observer import ObserverResult
+from mimetic.errors import MimeticError
+from mimetic.observer.server import ObserverServer
+from mimetic.project import Project
+
+POLL_WARNING = "Live observer server is polling observer-data.json with no-store caching."
+# Run-id prefixes by lab kind, as the lab runners name their runs.
+RUN_ID_PREFIX = {"synthetic": "dryrun", "oss-meta": "oss-meta"}
+
+
+@dataclass
+class WatchRequest:
+    lab: str | None = None
+    lab_option: str | None = None
+    run: str | None = None
+    sims: int | None = None
+    dry_run: bool | None = None
+    count: int | None = None
+    limit: int | None = None
+    repo: list[str] = field(default_factory=list)
+    repos: str | None = None
+    redact_repos: bool | None = None
+    keep: bool = False
+    substrate: str | None = None
+    concurrency: int | None = None
+    run_id: str | None = None
+    port: int = 0
+    json: bool = False
+
+    @property
+    def lab_ref(self) -> str | None:
+        return self.lab or self.lab_option
+
+    def lab_only_flags(self) -> list[str]:
+        given = {
+            "--live": self.dry_run is False, "--count": self.count is not None, "--limit": self.limit is not None,
+            "--repo": bool(self.repo), "--repos": self.repos is not None, "--redact-repos": self.redact_repos is not None,
+            "--keep": self.keep, "--substrate": self.substrate is not None, "--concurrency": self.concurrency is not None,
+        }
+        return [flag for flag, present in given.items() if present]
+
+
+def _conflict(message: str) -> MimeticError:
+    return MimeticError("MIMETIC_WATCH_OPTION_CONFLICT", message)
+
+
+def validate_port(port: int) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise MimeticError("MIMETIC_INVALID_PORT", f"--port must be an integer from 0 to 65535 (0 = ephemeral), got {port}.")
+    return port
+
+
+def validate_request(request: WatchRequest) -> None:
+    """Upstream's conflicts, checked before anything is written."""
+    if request.lab and request.lab_option:
+        raise _conflict("Give the lab once: either as the argument or with --lab.")
+    if request.lab_ref and request.run:
+        raise _conflict("A lab makes a new run; --run renders an existing one. Use one of them.")
+    if request.run and request.sims is not None:
+        raise _conflict("--sims sizes a new run; it cannot apply to an existing --run.")
+    if request.run and request.run_id:
+        raise _conflict("--run-id names a new run; it cannot apply to an existing --run.")
+    if not request.lab_ref and (flags := request.lab_only_flags()):
+        raise _conflict(f"{', '.join(flags)} only apply to a lab (mimetic watch <lab>).")
+    validate_port(request.port)
+    if request.sims is not None and request.sims < 1:
+        raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a positive integer, got {request.sims}.")
+
+
+@dataclass
+class Watch:
+    """What `watch` produced: the result, its exit code, and the running server when attached."""
+
+    result: ObserverResult
+    exit_code: int = 0
+    server: ObserverServer | None = None
+    interrupted: bool = False
+
+
+def _lab_run(project: Project, request: WatchRequest, server_for: Callable[[str], ObserverServer | None]):
+    from mimetic.bundle.store import validate_run_id
+    from mimetic.clock import new_run_id
+    from mimetic.labs.catalog import resolve_lab
+    from mimetic.labs.dispatch import LabRunOptions, run_lab
+
+    resolved = resolve_lab(project, request.lab_ref)
+    kind = resolved.lab.kind
+    if kind not in RUN_ID_PREFIX:
+        raise MimeticError("MIMETIC_WATCH_NO_OBSERVER",
+                           f"Lab {resolved.lab.id} ({kind}) clones repos and writes a report, not an Observer; "
+                           f"run it with `mimetic lab run {resolved.lab.id}`.")
+    run_id = validate_run_id(request.run_id or new_run_id(RUN_ID_PREFIX[kind]))
+    server = server_for(run_id)  # serving before the lab starts: the page fills in as lanes report
+    options = LabRunOptions(dry_run=request.dry_run, sims=request.sims, count=request.count, limit=request.limit,
+                            run_id=run_id, repo=list(request.repo), repos=request.repos,
+                            redact_repos=request.redact_repos, keep=request.keep, substrate=request.substrate,
+                            concurrency=request.concurrency, json=request.json, watch=True)
+    try:
+        lab_run = run_lab(project, resolved, options)
+    except BaseException:
+        if server is not None:
+            server.stop()
+        raise
+    return lab_run, server
+
+
+def run_watch(project: Project, request: WatchRequest, *, follow: bool,
+              on_serving: Callable[[str], None] | None = None) -> Watch:
+    """Make or pick the run, render its Observer, and (when following) serve it on 127.0.0.1."""
+    from mimetic.observer.render import render_run
+
+    validate_request(request)
+    server: ObserverServer | None = None
+
+    def server_for(run_id: str) -> ObserverServer | None:
+        nonlocal server
+        if follow and server is None:
+            server = ObserverServer(project, run_id, port=request.port)
+            server.start()
+            if on_serving is not None:
+                on_serving(server.observer_url)
+        return server
+
+    lab_result, exit_code, extra_warnings = None, 0, []
+    if request.run:
+        run = request.run
+    elif request.lab_ref:
+        lab_run, server = _lab_run(project, request, server_for)
+        lab_result, exit_code = lab_run.result, lab_run.exit_code
+        extra_warnings = list(getattr(lab_result, "warnings", []) or [])
+        if lab_run.store is None:
+            raise MimeticError("MIMETIC_WATCH_NO_OBSERVER", "The lab finished without writing a run to observe.",
+                               result=lab_result)
+        run = lab_run.store.run_id
+    else:
+        from mimetic.labs.synthetic import run_synthetic
+
+        store, _, synthetic = run_synthetic(project, sims=request.sims, run_id=request.run_id, default_sims=4)
+        run, extra_warnings = store.run_id, list(synthetic.warnings)
+    try:
+        store, bundle, result = render_run(project, run)
+    except BaseException:
+        if server is not None:
+            server.stop()
+        raise
+    result.warnings[:0] = extra_warnings
+    if lab_result is not None:
+        result.lab = lab_result.to_json()
+    if follow:
+        server_for(store.run_id)
+        result.server_url, result.observer_url = server.url, server.observer_url
+        result.warnings.insert(0, POLL_WARNING)
+    return Watch(result=result, exit_code=exit_code, server=server,
+                 interrupted=bundle.review.verdict == "interrupted")

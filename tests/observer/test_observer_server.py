@@ -1,0 +1,159 @@
+"""The loopback Observer server: routes, containment, no-store, history, runtime overlay, live rebuilds."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+
+import pytest
+from fixtures.observer_runs import make_observer_run, set_lane_status
+
+from mimetic.errors import MimeticError
+from mimetic.observer.runtime import RuntimeStreams
+from mimetic.observer.server import ObserverServer
+from mimetic.project import Project
+
+LIVE_URL = "https://6080-sandbox.e2b.example/vnc.html?autoconnect=true&authKey=live-secret-123456"
+
+
+def get(server: ObserverServer, path: str, method: str = "GET", headers: dict | None = None):
+    conn = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=5)
+    conn.request(method, path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response, body
+
+
+@pytest.fixture
+def runtime():
+    return RuntimeStreams()
+
+
+@pytest.fixture
+def served(project, runtime):
+    store, bundle = make_observer_run(project)
+    server = ObserverServer(Project(project.resolve()), store.run_id, runtime=runtime)
+    server.start()
+    yield server, store, bundle
+    server.stop()
+
+
+def test_root_redirects_to_the_page_and_everything_answers_no_store(served):
+    server, _, _ = served
+    response, _ = get(server, "/")
+    assert response.status == 302 and response.getheader("Location") == "/observer/index.html"
+    for path in ("/", "/observer/index.html", "/observer/observer-data.json", "/run.json", "/nope.txt",
+                 "/../../etc/passwd", "/_mimetic/history.json"):
+        response, _ = get(server, path)
+        assert response.getheader("Cache-Control") == "no-store", path
+
+
+def test_page_data_and_run_files_are_served_from_the_current_run(served):
+    server, store, bundle = served
+    response, body = get(server, "/observer/index.html")
+    assert response.status == 200 and response.getheader("Content-Type").startswith("text/html")
+    assert "default-src 'none'" in response.getheader("Content-Security-Policy")
+    assert b'data-observer-mode="served"' in body
+    response, body = get(server, "/observer/observer-data.json")
+    assert json.loads(body)["run"]["runId"] == bundle.run_id
+    response, body = get(server, "/screenshots/sim-01-ui.png")
+    assert response.getheader("Content-Type") == "image/png" and body == (store.dir / "screenshots/sim-01-ui.png").read_bytes()
+    response, body = get(server, "/observer/index.html", method="HEAD")
+    assert response.status == 200 and body == b"" and int(response.getheader("Content-Length")) > 0
+
+
+@pytest.mark.parametrize("path", [
+    "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2flatest.json", "/observer/..%2f..%2f..%2fproject",
+    "/_mimetic/runs/observer-fixture/..%2f..%2flatest.json", "/x%00y",
+])
+def test_paths_outside_the_run_answer_403(served, path):
+    server, _, _ = served
+    response, body = get(server, path)
+    assert response.status == 403, (path, body)
+
+
+def test_a_symlink_leading_out_of_the_run_answers_403(served, project):
+    server, store, _ = served
+    secret = project / "outside.txt"
+    secret.write_text("not for the page")
+    os.symlink(secret, store.dir / "escape.txt")
+    response, body = get(server, "/escape.txt")
+    assert response.status == 403 and b"not for the page" not in body
+
+
+def test_requests_naming_another_host_are_refused(served):
+    server, _, _ = served
+    response, _ = get(server, "/observer/observer-data.json", headers={"Host": "attacker.example"})
+    assert response.status == 403
+    port = server.url.rsplit(":", 1)[1]
+    response, _ = get(server, "/observer/observer-data.json", headers={"Host": f"localhost:{port}"})
+    assert response.status == 200
+
+
+def test_history_lists_runs_and_serves_an_earlier_run(served, project):
+    server, store, _ = served
+    other, _ = make_observer_run(project, lanes=3, run_id="observer-earlier")
+    _, body = get(server, "/_mimetic/history.json")
+    history = json.loads(body)
+    runs = {run["runId"]: run for run in history["runs"]}
+    assert set(runs) == {store.run_id, other.run_id}
+    assert history["latestRunId"] == other.run_id and history["currentRunId"] == store.run_id
+    assert runs[other.run_id]["streamCount"] == 3 and runs[other.run_id]["status"] == "fail"
+    assert runs[store.run_id]["href"] == "/observer/index.html"
+    response, body = get(server, runs[other.run_id]["href"])
+    assert response.status == 200 and b"observer-earlier" in body
+    response, body = get(server, f"/_mimetic/runs/{other.run_id}/observer/observer-data.json")
+    assert len(json.loads(body)["streams"]) == 3
+    assert get(server, "/_mimetic/runs/not-a-run/run.json")[0].status == 404
+    assert get(server, "/_mimetic/runs/BAD..ID/run.json")[0].status == 404
+
+
+def test_runtime_stream_urls_are_overlaid_only_in_served_responses(served, runtime):
+    server, store, bundle = served
+    lane = bundle.streams[2].id
+    runtime.set(lane, LIVE_URL)
+    data = json.loads(get(server, "/observer/observer-data.json")[1])
+    shown = next(s for s in data["streams"] if s["id"] == lane)
+    assert shown["live"] is True and shown["transport"] == "sse"
+    assert shown["embed"] == {**shown["embed"], "kind": "iframe", "url": LIVE_URL}
+    assert LIVE_URL.encode() in get(server, "/observer/index.html")[1].replace(b"\\u0026", b"&")
+    earlier = json.loads(get(server, f"/_mimetic/runs/{store.run_id}/observer/observer-data.json")[1])
+    assert not any(s.get("live") for s in earlier["streams"])  # other-run views never carry the overlay
+    on_disk = b"".join(p.read_bytes() for p in store.dir.rglob("*") if p.is_file())
+    assert b"live-secret-123456" not in on_disk
+    runtime.discard(lane)
+    data = json.loads(get(server, "/observer/observer-data.json")[1])
+    assert not any(s.get("live") for s in data["streams"])
+
+
+def test_served_data_follows_run_json_when_a_runner_rewrites_it(served):
+    server, store, bundle = served
+    lane = bundle.streams[0].id
+    before = json.loads(get(server, "/observer/observer-data.json")[1])
+    assert next(s for s in before["streams"] if s["id"] == lane)["status"] != "failed"
+    set_lane_status(store, lane, "failed", "App crashed on first click.")  # run.json only, like a runner
+    after = json.loads(get(server, "/observer/observer-data.json")[1])
+    shown = next(s for s in after["streams"] if s["id"] == lane)
+    assert (shown["status"], shown["statusLabel"], shown["currentStep"]) == ("failed", "Failed", "App crashed on first click.")
+    assert after["summary"]["byStatus"]["failed"] == before["summary"]["byStatus"].get("failed", 0) + 1
+
+
+def test_a_run_not_written_yet_gets_a_preparing_page(project):
+    server = ObserverServer(Project(project.resolve()), "not-written-yet")
+    with server:
+        response, body = get(server, "/observer/index.html")
+        assert response.status == 200 and b"Preparing run not-written-yet" in body
+        assert get(server, "/observer/observer-data.json")[0].status == 503
+
+
+def test_a_busy_port_is_reported_not_crashed_on(project):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(MimeticError) as error:
+            ObserverServer(Project(project.resolve()), "any-run", port=port).start()
+    assert error.value.code == "MIMETIC_PORT_UNAVAILABLE"
