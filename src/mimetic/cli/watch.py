@@ -60,6 +60,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         from mimetic.cli._common import project_with_env
         from mimetic.cli._output import Outcome, execute, json_wanted, lines
+        from mimetic.errors import EXIT_INTERRUPTED
 
         json_mode = json_wanted(json)
         attached = not json_mode and not detach
@@ -99,6 +100,9 @@ def register(app: typer.Typer) -> None:
                     return
                 follow(outcome)
 
-            return Outcome(result.to_json(), exit_code=outcome.exit_code, human=show)
+            # Attached, the operator's Ctrl-C ends a successful watch (exit 0) whatever the lab's verdict,
+            # which the page and the printed result already show; a lab interrupted mid-run stays 130.
+            exit_code = (EXIT_INTERRUPTED if outcome.interrupted else 0) if attached else outcome.exit_code
+            return Outcome(result.to_json(), exit_code=exit_code, human=show)
 
         execute(json_mode, action)
