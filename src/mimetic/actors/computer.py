@@ -14,6 +14,9 @@ ActionKind = Literal["click", "double_click", "move", "drag", "scroll", "type", 
 
 @dataclass(frozen=True)
 class Action:
+    """One input step. `keys` is the key combination of a keypress, and the modifier keys held during a
+    pointer action (shift-click); `ms` is how long a wait lasts."""
+
     kind: ActionKind
     x: int = 0
     y: int = 0
@@ -28,7 +31,11 @@ class Action:
 
 @runtime_checkable
 class Computer(Protocol):
-    """A screen: `size` in pixels, a PNG `screenshot()`, and `act()` for one action."""
+    """A screen: `size` in pixels, a PNG `screenshot()`, and `act()` for one action.
+
+    An implementation may also set `environment` (the computer-use tool's environment name:
+    `browser` for a page); without it the actor assumes a Linux desktop.
+    """
 
     size: tuple[int, int]
 
