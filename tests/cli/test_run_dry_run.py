@@ -88,3 +88,11 @@ def test_lab_positional_with_app_url_conflicts(cli, project):
 def test_run_with_a_lab_runs_it(cli, project):
     result = cli("run", "first-run", "--sims", "2", "--json")
     assert result.exit_code == 0 and result.json()["simCount"] == 2 and result.json()["lab"] == "first-run"
+
+
+def test_an_existing_run_id_is_refused_and_left_untouched(cli, project):
+    assert cli("run", "--dry-run", "--run-id", "same", "--json").exit_code == 0
+    before = (project / ".mimetic/runs/same/run.json").read_bytes()
+    again = cli("lab", "run", "oss", "--dry-run", "--run-id", "same", "--json")
+    assert again.exit_code == 2 and again.json()["error"]["code"] == "MIMETIC_RUN_EXISTS"
+    assert (project / ".mimetic/runs/same/run.json").read_bytes() == before

@@ -125,8 +125,17 @@ def launch_chromium(executable: str) -> Iterator[LaunchedBrowser]:
         try:
             yield LaunchedBrowser(browser, f"{Path(executable).name} {browser.version}")
         finally:
-            browser.close()
+            _quietly(browser.close)
     finally:
         if playwright is not None:
-            playwright.stop()
+            _quietly(playwright.stop)
         shutil.rmtree(profile_root, ignore_errors=True)
+
+
+def _quietly(close) -> None:
+    # After Ctrl-C the browser and driver got the same SIGINT and may already be gone; closing them must
+    # not replace the interrupt with a driver error.
+    try:
+        close()
+    except Exception:  # noqa: BLE001
+        pass

@@ -21,7 +21,7 @@ from mimetic.clock import now_iso
 from mimetic.contracts.evidence import ActorReport, Assertion, BrowserTrace, TraceStep
 from mimetic.safety.redact import compact_error
 
-LaneStatus = Literal["passed", "failed", "blocked", "timed_out"]
+LaneStatus = Literal["passed", "failed", "blocked", "timed_out", "interrupted"]
 STEP_TIMEOUT_CAP_MS = 15_000  # one action may wait this long for its target, at most
 MAX_RECORDED = 50  # console errors / failed requests kept per viewport
 ActorHook = Callable[[Any], ActorReport]  # (page) -> report; runs after the scripted steps

@@ -18,9 +18,10 @@ from mimetic.clock import new_run_id, now_iso
 from mimetic.contracts.bundle import (
     Completion, Embed, PersonaRef, Review, RunBundle, Simulation, Stream, StreamArtifact, StreamUi, Viewport,
 )
+from mimetic.contracts.evidence import BrowserTrace
 from mimetic.contracts.manifests import NetworkPolicy, Persona
 from mimetic.contracts.results import ErrorInfo, RunResult
-from mimetic.errors import EXIT_OK, EXIT_VERDICT, MimeticError
+from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.project import Project
 from mimetic.safety.urls import validate_app_url
 
@@ -28,8 +29,9 @@ SUPPORTED_ACTORS = ("openai-cua",)
 DEFAULT_SIMS = 2
 MAX_TIMEOUT_MS = 600_000
 # Worst lane wins: any failure makes the run fail; an unreachable app makes it blocked.
-VERDICT_ORDER = (("failed", "fail"), ("blocked", "blocked"), ("timed_out", "timed_out"))
+VERDICT_ORDER = (("interrupted", "interrupted"), ("failed", "fail"), ("blocked", "blocked"), ("timed_out", "timed_out"))
 VERDICT_ERRORS = {
+    "interrupted": "MIMETIC_INTERRUPTED",
     "fail": "MIMETIC_BROWSER_PROOF_FAILED",
     "blocked": "MIMETIC_BROWSER_PROOF_BLOCKED",
     "timed_out": "MIMETIC_BROWSER_PROOF_TIMED_OUT",
@@ -83,7 +85,7 @@ def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | N
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
         raise MimeticError("MIMETIC_INVALID_TIMEOUT", f"--timeout-ms must be between 1 and {MAX_TIMEOUT_MS}, got {timeout_ms}.")
     url = validate_app_url(app_url, _allowed_hosts(project))
-    store = RunStore(project, run_id or new_run_id("browser"))
+    store = RunStore.new(project, run_id or new_run_id("browser"))
     plan = plan_proof(project, url)
     first = plan.scenarios[0] if plan.scenarios else None
     persona_id = first.persona if first and first.persona else None
@@ -209,12 +211,17 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
     log.mark("persona.selected", f"Persona {request.persona.id} selected.")
     log.mark("scenario.selected", f"Scenario {plan.ref.id} selected ({len(plan.steps)} step(s)).")
     lanes: list[LaneResult] = []
-    with launch_chromium(request.chromium) as launched:
-        log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
-        for surface in request.surfaces:
-            hook = _actor_hook(request) if request.actor and surface is DESKTOP else None
-            lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
-                                  store=store, log=log, timeout_ms=request.timeout_ms, actor=hook))
+    try:
+        with launch_chromium(request.chromium) as launched:
+            log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
+            for surface in request.surfaces:
+                hook = _actor_hook(request) if request.actor and surface is DESKTOP else None
+                lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
+                                      store=store, log=log, timeout_ms=request.timeout_ms, actor=hook))
+    except KeyboardInterrupt:
+        # Ctrl-C still leaves a valid bundle: unfinished viewports are recorded as interrupted.
+        log.mark("run.interrupted", "Interrupted (Ctrl-C); unfinished viewports were recorded as interrupted.")
+        lanes += [_interrupted_lane(request, surface) for surface in request.surfaces[len(lanes):]]
     verdict = verdict_of(lanes)
     log.mark("review.created", f"Review verdict {verdict}.")
     bundle = RunBundle(
@@ -228,4 +235,15 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
     result = run_result(store, bundle, list(request.warnings), ok=ok)
     if not ok:
         result.error = ErrorInfo(code=VERDICT_ERRORS[verdict], message=bundle.review.summary)
-    return result, EXIT_OK if ok else EXIT_VERDICT
+    return result, EXIT_OK if ok else EXIT_INTERRUPTED if verdict == "interrupted" else EXIT_VERDICT
+
+
+def _interrupted_lane(request: ProofRequest, surface: Surface) -> LaneResult:
+    at, reason = now_iso(), "Interrupted (Ctrl-C) before this viewport finished."
+    trace = BrowserTrace(captured_at=at, app_url=request.app_url, surface=surface.name, viewport=surface.viewport,
+                         browser="chromium", duration_ms=0, ok=False, status="interrupted", reason=reason,
+                         scenario_id=request.plan.ref.id)
+    trace_path = f"traces/{surface.name}.json"
+    request.store.write_json(trace_path, trace.to_json())
+    return LaneResult(surface=surface, status="interrupted", reason=reason, trace=trace, trace_path=trace_path,
+                      screenshot_path=None, started_at=at, ended_at=at)

@@ -70,6 +70,14 @@ class RunStore:
         self.dir = project.runs_dir / run_id
         self._lock = threading.Lock()
 
+    @classmethod
+    def new(cls, project: Project, run_id: str) -> "RunStore":
+        """A store for a run about to be written; an existing run is never overwritten or mixed into."""
+        store = cls(project, run_id)
+        if store.dir.exists():
+            raise MimeticError("MIMETIC_RUN_EXISTS", f"Run {run_id} already exists; pick another --run-id.")
+        return store
+
     @property
     def artifact_root(self) -> str:
         return f".mimetic/runs/{self.run_id}"

@@ -130,7 +130,7 @@ class BrowserTrace(Record):
     duration_ms: int
     http_status: int | None = None
     ok: bool
-    status: Literal["passed", "failed", "blocked"]
+    status: Literal["passed", "failed", "blocked", "interrupted"]
     reason: str
     scenario_id: str
     steps: list[TraceStep] = Field(default_factory=list)

@@ -74,7 +74,7 @@ def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> 
         redact = oss_meta.decide_redaction(options.redact_repos, from_flags,
                                            defaults.redact_repos if defaults else None, not dry_run, repos)
         lanes = oss_meta.plan_lanes(repos, count, redact)
-        store = RunStore(project, options.run_id or new_run_id("oss-meta"))
+        store = RunStore.new(project, options.run_id or new_run_id("oss-meta"))
         if not dry_run:
             from mimetic.lanes.meta import run_meta_live
 

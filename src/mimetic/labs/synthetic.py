@@ -119,7 +119,7 @@ def run_synthetic(project: Project, *, sims: int | None, run_id: str | None, def
                   lab: LabRef | None = None) -> tuple[RunStore, RunBundle, RunResult]:
     """Validate everything first (nothing is written on bad input), then write the dry-run bundle."""
     count = validate_sims(sims, default_sims)
-    store = RunStore(project, run_id or new_run_id("dryrun"))
+    store = RunStore.new(project, run_id or new_run_id("dryrun"))
     bundle, warnings = build_synthetic_bundle(project, store.run_id, count, lab)
     write_run(store, bundle)
     return store, bundle, run_result(store, bundle, warnings, lab=lab.id if lab else None)
