@@ -30,9 +30,25 @@ def print_lab_run(data: dict) -> None:
             lines(f"... and {len(data['assignments']) - 50} more lanes")
         warnings_block(data.get("warnings", []))
         return
+    if schema == "mimetic.oss-lab-result.v1":
+        print_smoke(data)
+        return
     from mimetic.cli.run import print_run
 
     print_run(data)
+
+
+def print_smoke(data: dict) -> None:
+    from mimetic.cli._output import lines, warnings_block
+
+    sandbox = "removed" if data["cleanup"]["sandboxRemoved"] else data["sandboxPath"]
+    lines(f"mimetic lab oss-smoke {'passed' if data['ok'] else 'failed'}", f"run: {data['runId']}",
+          f"report: {data['reportMarkdownPath']}", f"sandbox: {sandbox}")
+    for repo in data["repos"]:
+        passed = sum(1 for step in repo["steps"] if step["ok"])
+        lines(f"- {'ok' if repo['ok'] else 'fail'} {repo['repo']}: {passed}/{len(repo['steps'])} steps, "
+              f"{len(repo['changedFiles'])} changed files in disposable clone")
+    warnings_block(data.get("warnings", []))
 
 
 def run_lab_outcome(project, lab_ref: str, options, env_warnings: list[str]):

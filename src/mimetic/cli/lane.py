@@ -1,0 +1,103 @@
+"""`mimetic lane …`: hidden internal commands the lane bootstrap calls inside a lane, and the live lane table.
+
+The bootstrap is bash; these give it the Python models: plan how to start the app, wait for it on
+loopback, and write completion.json + setup-quality.json from its EXIT trap.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from mimetic.cli._options import JsonOpt
+
+
+class LaneTable:
+    """Human mode: a rich live table of lanes on stderr (never on stdout, which --json owns)."""
+
+    def __init__(self) -> None:
+        self._live = None
+
+    def __enter__(self) -> LaneTable:
+        from rich.live import Live
+
+        from mimetic.cli._output import console
+
+        self._live = Live(console=console(stderr=True), refresh_per_second=4, transient=False)
+        self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._live is not None:
+            self._live.__exit__(*exc)
+
+    def __call__(self, rows: list[dict]) -> None:
+        from rich.table import Table
+
+        table = Table("lane", "repo", "status", "progress", "step", title="mimetic lanes")
+        for row in rows:
+            table.add_row(row["sim_id"], row["label"], row["status"], f"{row['progress']}%", row["step"][:80])
+        if self._live is not None:
+            self._live.update(table)
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Internal: steps the lane bootstrap runs inside a lane.", no_args_is_help=True)
+    app.add_typer(group, name="lane", hidden=True)
+
+    @group.command("plan-app", help="Print how to install and start the app in --cwd (bash assignments, or --json).")
+    def plan_app(
+        cwd: Annotated[str, typer.Option("--cwd", help="The cloned repo.")] = ".",
+        port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port to start the app on.")] = None,
+        host: Annotated[str, typer.Option("--host", help="Address the app listens on.")] = "127.0.0.1",
+        disposable: Annotated[bool, typer.Option("--disposable", help="The lane is a throwaway sandbox.")] = False,
+        json: JsonOpt = False,
+    ) -> None:
+        from pathlib import Path
+
+        from mimetic.lanes.app_plan import plan_app as plan, shell_assignments
+
+        result = plan(Path(cwd), port=port, host=host, disposable=disposable)
+        if json:
+            from mimetic.cli._output import print_json
+
+            print_json(result.to_json())
+        else:
+            typer.echo(shell_assignments(result), nl=False)
+
+    @group.command("probe", help="Wait until the app answers on localhost/127.0.0.1/[::1]; print its URL.")
+    def probe(
+        port: Annotated[list[int], typer.Option("--port", min=1, max=65535, help="Candidate port (repeatable).")],
+        timeout: Annotated[float, typer.Option("--timeout", min=0, help="Seconds to wait.")] = 120,
+        pid: Annotated[Optional[int], typer.Option("--pid", help="Stop waiting if this process exits.")] = None,
+        json: JsonOpt = False,
+    ) -> None:
+        from mimetic.lanes.probe import wait_ready
+
+        url, reason = wait_ready(port, timeout_s=timeout, pid=pid)
+        if json:
+            from mimetic.cli._output import print_json
+
+            print_json({"ok": url is not None, "url": url, "reason": reason})
+        else:
+            typer.echo(url or reason)
+        raise typer.Exit(0 if url else 1)
+
+    @group.command("complete", help="Write completion.json and setup-quality.json for the lane at --root.")
+    def complete(
+        root: Annotated[str, typer.Option("--root", help="The lane root.")],
+        exit_code: Annotated[int, typer.Option("--exit-code", help="The bootstrap's exit code.")] = 0,
+        json: JsonOpt = False,
+    ) -> None:
+        from pathlib import Path
+
+        from mimetic.lanes.completion import write_completion
+
+        completion = write_completion(Path(root), exit_code)
+        if json:
+            from mimetic.cli._output import print_json
+
+            print_json(completion.to_json())
+        else:
+            typer.echo(f"lane {completion.status}: {completion.reason}")

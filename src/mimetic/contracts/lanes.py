@@ -1,0 +1,76 @@
+"""What a live lane leaves behind: the bootstrap's completion record and the app-runner plan."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from mimetic.contracts.base import Record
+from mimetic.contracts.bundle import ActorStatus, AppStatus, VisualStatus
+from mimetic.contracts.evidence import SetupQuality
+
+BOOTSTRAP_COMPLETION_SCHEMA = "mimetic.oss-meta-bootstrap-completion.v1"
+APP_RUNNER_PLAN_SCHEMA = "mimetic.lab-app-runner-plan.v1"
+
+StepStatus = Literal["passed", "failed", "not_run"]
+
+
+class BootstrapCompletion(Record):
+    """`completion.json` in a lane root, written by the bootstrap's EXIT trap (upstream §4.2).
+
+    Every text field is redacted and path-scrubbed (`[lane-root]`) before it is written.
+    """
+
+    SCHEMA_ID: ClassVar[str] = BOOTSTRAP_COMPLETION_SCHEMA
+    schema_: Literal["mimetic.oss-meta-bootstrap-completion.v1"] = Field(BOOTSTRAP_COMPLETION_SCHEMA, alias="schema")
+    status: Literal["passed", "failed", "blocked", "timed_out"]
+    reason: str
+    exit_code: int | None = None
+    step: str | None = None  # the last bootstrap step reached
+    package_manager: str | None = None
+    app_script: str | None = None
+    app_framework: str | None = None
+    app_status: AppStatus = "not_started"
+    app_reason: str | None = None
+    app_url: str | None = None
+    app_pid: int | None = None
+    app_log_path: str | None = None
+    app_log_tail: str = ""
+    actor_status: ActorStatus = "not_started"
+    actor_pid: int | None = None
+    actor_log_path: str | None = None
+    actor_log_tail: str = ""
+    actor_last_message_tail: str = ""
+    nested_run_id: str | None = None
+    nested_proof: Literal["app-url", "dry-run", "not_run"] = "not_run"
+    nested_proof_status: StepStatus = "not_run"
+    nested_verify_status: StepStatus = "not_run"
+    nested_observer_present: bool = False
+    setup_quality: SetupQuality | None = None
+    visual_status: VisualStatus = "not_started"
+    visual_reason: str | None = None
+    visual_window_count: int = 0
+    log_tail: str = ""
+    completed_at: str
+
+
+class AppRunnerPlan(Record):
+    """How a lane installs and starts the target app (upstream §4.5); fails closed when nothing is runnable."""
+
+    SCHEMA_ID: ClassVar[str] = APP_RUNNER_PLAN_SCHEMA
+    schema_: Literal["mimetic.lab-app-runner-plan.v1"] = Field(APP_RUNNER_PLAN_SCHEMA, alias="schema")
+    ok: bool
+    reason: str = ""
+    package_manager: str | None = None
+    package_manager_source: Literal["packageManager", "lockfile", "default", "none"] = "none"
+    install_mode: Literal["run", "skip"] = "skip"
+    install: list[str] = Field(default_factory=list)  # argv
+    install_env: dict[str, str] = Field(default_factory=dict)
+    script: str | None = None
+    framework: Literal["next", "vite", "generic", "none"] = "none"
+    port: int | None = None  # the port the app is started on
+    script_port: int | None = None  # the port the script itself names (or the framework default)
+    start: list[str] = Field(default_factory=list)  # argv
+    start_env: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)

@@ -1,0 +1,38 @@
+"""The one lane bootstrap (`bootstrap.sh`, packaged data) and its substrate-independent inputs.
+
+Both substrates run the same script. The runner supplies the inputs below; each substrate adds
+where the lane lives and how mimetic is found there (see the script's header for every name).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+
+from mimetic.lanes.env import git_base_url
+
+# Non-secret actor-control flags forwarded into lanes (upstream §4.4).
+FORWARDED_FLAGS = (
+    "MIMETIC_OSS_META_ACTOR_FIRST", "MIMETIC_OSS_META_ACTOR_MODEL", "MIMETIC_OSS_META_HOST_CODEX_ACTOR",
+    "MIMETIC_OSS_META_ACTOR_TIMEOUT_MS", "MIMETIC_OSS_META_REQUIRE_ACTOR",
+)
+PRIVATE_TOKEN_NAME = "MIMETIC_GITHUB_TOKEN"
+
+
+def bootstrap_script() -> str:
+    return files("mimetic.lanes").joinpath("bootstrap.sh").read_text(encoding="utf-8")
+
+
+def bootstrap_inputs(*, slug: str, nested_run_id: str, private: bool, token: str | None = None) -> dict[str, str]:
+    """What every lane's bootstrap is told; the GitHub token only when this lane's repo needs it."""
+    inputs = {
+        "MIMETIC_LANE_SLUG": slug,
+        "MIMETIC_LANE_RUN_ID": nested_run_id,
+        "MIMETIC_GIT_BASE_URL": git_base_url(),
+        "MIMETIC_LANE_PRIVATE": "1" if private else "0",
+    }
+    inputs.update({name: os.environ[name] for name in FORWARDED_FLAGS if os.environ.get(name)})
+    if token:
+        inputs[PRIVATE_TOKEN_NAME] = token
+    return inputs
+

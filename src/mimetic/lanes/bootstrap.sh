@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# mimetic lane bootstrap: the one script both substrates run (local: a temp dir on this machine;
+# e2b: a hosted desktop). It clones the assigned repo, runs `mimetic init`, starts the app, proves it
+# with a nested `mimetic run --app-url`, verifies, renders the nested Observer, and its EXIT trap
+# writes completion.json + setup-quality.json through `mimetic lane complete`.
+#
+# Inputs, only through the environment (no secret values except the one private token):
+#   MIMETIC_LANE_ROOT              absolute lane root: bootstrap.log, lane-state.txt, completion.json, repo/
+#   MIMETIC_LANE_SLUG              GitHub owner/repo to clone
+#   MIMETIC_GIT_BASE_URL           replaces https://github.com in the clone URL (mirrors, tests)
+#   MIMETIC_LANE_RUN_ID            nested run id (nested-<token>)
+#   MIMETIC_LANE_PYTHON            an interpreter with mimetic installed (nested commands: "$PY -m mimetic"),
+#                                  or the base interpreter for the venv when MIMETIC_LANE_WHEEL is set
+#   MIMETIC_LANE_WHEEL             a mimetic wheel to install into <root>/venv; nested commands then call
+#                                  <root>/venv/bin/mimetic by absolute path (never a bare `mimetic`)
+#   MIMETIC_LANE_HOST              address the app listens on (127.0.0.1 locally, 0.0.0.0 in a desktop sandbox)
+#   MIMETIC_LANE_PORT              port to start the app on (optional; else the script's own port)
+#   MIMETIC_LANE_APP_TIMEOUT_S     readiness timeout in seconds (default 120)
+#   MIMETIC_LANE_INSTALL_TIMEOUT_S dependency install timeout in seconds (default 600)
+#   MIMETIC_LANE_DISPOSABLE=1      the lane is a throwaway sandbox (pnpm build scripts allowed)
+#   MIMETIC_LANE_DESKTOP=1         a desktop with Chrome + xdotool: show app and nested Observer windows
+#   MIMETIC_LANE_PRIVATE=1         private run: setup-quality carries no raw previews
+#   MIMETIC_LANE_LOG_TO_TERMINAL=1 also print the log on the terminal (a visible desktop terminal)
+#   MIMETIC_OSS_META_ACTOR_FIRST, _ACTOR_MODEL, _HOST_CODEX_ACTOR, _ACTOR_TIMEOUT_MS, _REQUIRE_ACTOR
+#                                  forwarded flags, for information only: the actor runs on the host
+#   MIMETIC_GITHUB_TOKEN           private: copied into an unexported shell variable and unset at once; it
+#                                  reaches git only through an askpass helper that reads it from git's env
+set -u -o pipefail
+umask 077
+
+ROOT="${MIMETIC_LANE_ROOT:?MIMETIC_LANE_ROOT is required}"
+SLUG="${MIMETIC_LANE_SLUG:?MIMETIC_LANE_SLUG is required}"
+NESTED_RUN_ID="${MIMETIC_LANE_RUN_ID:-nested-lane}"
+BASE_URL="${MIMETIC_GIT_BASE_URL:-https://github.com}"
+REPO="$ROOT/repo"
+LOG="$ROOT/bootstrap.log"
+STATE="$ROOT/lane-state.txt"
+APP_LOG="$ROOT/app.log"
+NESTED_DIR="$REPO/.mimetic/runs/$NESTED_RUN_ID"
+
+_github_token="${MIMETIC_GITHUB_TOKEN:-}"
+unset MIMETIC_GITHUB_TOKEN OPENAI_API_KEY CODEX_API_KEY CODEX_ACCESS_TOKEN E2B_API_KEY GH_TOKEN GITHUB_TOKEN GITHUB_PAT
+
+mkdir -p "$ROOT" && cd "$ROOT" || exit 1
+: >"$STATE"
+if [ "${MIMETIC_LANE_LOG_TO_TERMINAL:-0}" = 1 ]; then
+  exec > >(tee -a "$LOG") 2>&1
+else
+  exec >>"$LOG" 2>&1
+fi
+
+note() { printf '%s=%s\n' "$1" "$(printf '%s' "${2:-}" | tr '\n\r' '  ')" >>"$STATE"; }
+say() { printf '[mimetic-lane %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+step() { note step "$1"; say "step: $1"; }
+fail() { note fail_reason "$1"; say "failed: $1"; exit "${2:-1}"; }
+with_timeout() {
+  local seconds="$1"; shift
+  if command -v timeout >/dev/null 2>&1; then timeout --kill-after=5 "$seconds" "$@"; else "$@"; fi
+}
+
+MIMETIC=()
+write_fallback_completion() {
+  local tmp="$ROOT/.completion.json.tmp"
+  printf '{"schema":"mimetic.oss-meta-bootstrap-completion.v1","status":"failed","reason":"%s","exitCode":%d,"completedAt":"%s"}\n' \
+    "Bootstrap failed before mimetic could record the lane; see bootstrap.log." "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    >"$tmp" && mv -f "$tmp" "$ROOT/completion.json"
+}
+finish() {
+  local rc=$?
+  trap - EXIT INT TERM
+  note exit_code "$rc"
+  if [ "${#MIMETIC[@]}" -gt 0 ] && "${MIMETIC[@]}" lane complete --root "$ROOT" --exit-code "$rc" >/dev/null; then
+    say "completion written (exit $rc)"
+  else
+    write_fallback_completion "$rc"
+  fi
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+# 1. mimetic itself: the host's interpreter, or a wheel installed into a venv.
+step mimetic
+if [ -n "${MIMETIC_LANE_WHEEL:-}" ]; then
+  base_python="${MIMETIC_LANE_PYTHON:-python3}"
+  "$base_python" -m venv "$ROOT/venv" || fail "Could not create a Python venv for mimetic ($base_python -m venv)."
+  "$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$MIMETIC_LANE_WHEEL" \
+    || fail "Could not install the mimetic wheel into the lane venv."
+  MIMETIC=("$ROOT/venv/bin/mimetic")
+elif [ -n "${MIMETIC_LANE_PYTHON:-}" ]; then
+  MIMETIC=("$MIMETIC_LANE_PYTHON" -m mimetic)
+else
+  fail "No mimetic for the lane: neither MIMETIC_LANE_PYTHON nor MIMETIC_LANE_WHEEL is set."
+fi
+if ! "${MIMETIC[@]}" --version; then
+  MIMETIC=()
+  fail "The lane's mimetic does not run."
+fi
+
+# 2. Clone: anonymous first; a token only through an askpass helper that reads it from git's env.
+step clone
+clone_url="${BASE_URL%/}/$SLUG.git"
+git_clone() {
+  GIT_TERMINAL_PROMPT=0 GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
+    git -c credential.helper= clone --depth 1 --quiet "$clone_url" "$REPO"
+}
+if GIT_ASKPASS= SSH_ASKPASS= git_clone; then
+  note clone_auth anonymous
+elif [ -n "$_github_token" ]; then
+  rm -rf "$REPO"
+  askpass="$ROOT/git-askpass.sh"
+  printf '%s\n' '#!/bin/sh' \
+    'case "$1" in Username*) echo x-access-token ;; *) printf "%s\n" "$MIMETIC_GIT_ASKPASS_SECRET" ;; esac' >"$askpass"
+  chmod 700 "$askpass"
+  if MIMETIC_GIT_ASKPASS_SECRET="$_github_token" GIT_ASKPASS="$askpass" git_clone; then
+    rm -f "$askpass"
+    note clone_auth token
+  else
+    rm -f "$askpass"
+    fail "Clone of $SLUG failed anonymously and with the GitHub token." 3
+  fi
+else
+  fail "Clone of $SLUG failed (anonymous; no GitHub token was provided)." 3
+fi
+_github_token=""
+say "cloned $SLUG at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+
+# 3. mimetic init in the clone.
+step init
+if "${MIMETIC[@]}" init --yes --json --cwd "$REPO" >"$ROOT/init.json"; then
+  note init passed
+else
+  note init failed
+  fail "mimetic init --yes failed in the clone." 4
+fi
+
+# 4. How to run the app: package manager, script, framework, port.
+step plan
+plan_args=(lane plan-app --cwd "$REPO" --host "${MIMETIC_LANE_HOST:-127.0.0.1}")
+[ -n "${MIMETIC_LANE_PORT:-}" ] && plan_args+=(--port "$MIMETIC_LANE_PORT")
+[ "${MIMETIC_LANE_DISPOSABLE:-0}" = 1 ] && plan_args+=(--disposable)
+plan_text="$("${MIMETIC[@]}" "${plan_args[@]}")" || fail "Could not plan how to start the app." 5
+eval "$plan_text"
+note pm "$pm"
+note app_script "$app_script"
+note app_framework "$app_framework"
+
+# 5. Install dependencies, start the app, wait for it on loopback.
+app_url=""
+if [ "$app_runnable" != 1 ]; then
+  note app_status "$app_unrunnable_status"
+  note app_reason "$app_reason"
+  say "app not started: $app_reason"
+else
+  step install
+  if (cd "$REPO" && with_timeout "${MIMETIC_LANE_INSTALL_TIMEOUT_S:-600}" \
+      env ${install_env[@]+"${install_env[@]}"} "${install_cmd[@]}") \
+      >>"$ROOT/install.log" 2>&1 </dev/null; then
+    note install passed
+    step start
+    (cd "$REPO" && exec env "${start_env[@]}" "${start_cmd[@]}") >>"$APP_LOG" 2>&1 </dev/null &
+    app_pid=$!
+    note app_pid "$app_pid"
+    step probe
+    if probe_out="$("${MIMETIC[@]}" lane probe --port "$app_port" --port "$app_script_port" \
+        --timeout "${MIMETIC_LANE_APP_TIMEOUT_S:-120}" --pid "$app_pid")"; then
+      app_url="$probe_out"
+      note app_status running
+      note app_url "$app_url"
+      say "app answered at $app_url"
+    else
+      note app_status failed
+      note app_reason "$probe_out"
+      say "app not ready: $probe_out"
+    fi
+  else
+    note install failed
+    note app_status failed
+    note app_reason "Dependency install failed ($pm); see install.log in the lane."
+    say "dependency install failed; tail of install.log:"
+    tail -n 20 "$ROOT/install.log"
+  fi
+fi
+
+# 6. Nested proof: the browser proof when the app runs, else a dry-run contract proof.
+step proof
+note nested_run_id "$NESTED_RUN_ID"
+if [ -n "$app_url" ]; then
+  note nested_proof app-url
+  proof=(run --app-url "$app_url" --sims 2 --run-id "$NESTED_RUN_ID" --json --cwd "$REPO")
+else
+  note nested_proof dry-run
+  proof=(run --dry-run --sims 2 --run-id "$NESTED_RUN_ID" --json --cwd "$REPO")
+fi
+if "${MIMETIC[@]}" "${proof[@]}" >"$ROOT/nested-run.json"; then
+  note nested_proof_status passed
+  proof_passed=1
+else
+  note nested_proof_status failed
+  proof_passed=0
+fi
+
+step verify
+if "${MIMETIC[@]}" verify --run latest --json --cwd "$REPO" >"$ROOT/nested-verify.json"; then
+  note nested_verify passed
+else
+  note nested_verify failed
+fi
+
+step observer
+"${MIMETIC[@]}" watch --run latest --detach --no-open --json --cwd "$REPO" >"$ROOT/nested-observer.json" \
+  || say "nested Observer not rendered by mimetic watch --detach (command failed or unavailable)"
+if [ -f "$NESTED_DIR/observer/index.html" ]; then note nested_observer rendered; else note nested_observer not_rendered; fi
+
+# 7. Visual: app and nested Observer windows on a desktop; headless, the proof's own screenshots.
+step visual
+show_desktop_windows() {
+  local chrome
+  chrome="$(command -v google-chrome || command -v chromium || command -v chromium-browser || true)"
+  if [ -z "$chrome" ] || ! command -v xdotool >/dev/null 2>&1; then
+    note visual_status blocked
+    note visual_reason "The desktop has no Chrome or xdotool to show the app."
+    return
+  fi
+  export DISPLAY="${DISPLAY:-:0}"
+  "$chrome" --user-data-dir="$ROOT/chrome-desktop" --no-first-run --new-window --window-position=0,0 \
+    --window-size=760,520 "$app_url" >/dev/null 2>&1 &
+  "$chrome" --user-data-dir="$ROOT/chrome-compact" --no-first-run --new-window --window-position=0,520 \
+    --window-size=430,420 "$app_url" >/dev/null 2>&1 &
+  if [ -f "$NESTED_DIR/observer/index.html" ]; then
+    "$chrome" --user-data-dir="$ROOT/chrome-observer" --no-first-run --new-window --window-position=760,0 \
+      --window-size=680,940 "file://$NESTED_DIR/observer/index.html" >/dev/null 2>&1 &
+  fi
+  sleep 6
+  local windows observer
+  windows="$(xdotool search --onlyvisible --class chrom 2>/dev/null | wc -l | tr -d ' ')"
+  observer="$(xdotool search --onlyvisible --name 'Mimetic Observer' 2>/dev/null | wc -l | tr -d ' ')"
+  note visual_window_count "$windows"
+  if [ "$windows" -ge 2 ] && [ "$observer" -ge 1 ]; then
+    note visual_status visible
+  else
+    note visual_status blocked
+    note visual_reason "Expected app windows and a Mimetic Observer window; saw $windows visible Chrome window(s)."
+  fi
+}
+if [ -z "$app_url" ]; then
+  note visual_status not_started
+elif [ "${MIMETIC_LANE_DESKTOP:-0}" = 1 ]; then
+  show_desktop_windows
+elif [ "$proof_passed" = 1 ] && compgen -G "$NESTED_DIR/screenshots/*.png" >/dev/null; then
+  note visual_status visible
+else
+  note visual_status blocked
+  note visual_reason "The nested browser proof captured no screenshot of the app."
+fi
+
+step done
+say "lane bootstrap finished"
+exit 0

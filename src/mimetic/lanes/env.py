@@ -1,0 +1,31 @@
+"""The environment of a lane that runs on this machine: built from an allowlist, never `os.environ` wholesale.
+
+Model keys, E2B keys and anything loaded from an `--env-file` never enter a lane (the actor runs on
+the host). The only secret that may travel is a GitHub token, under a private name (see bootstrap.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+# What a process on this machine needs to run git, node, a package manager and Chromium.
+HOST_BASICS = (
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "TMPDIR",
+    "PYTHONPATH", "MIMETIC_CHROMIUM", "PLAYWRIGHT_BROWSERS_PATH", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+)
+GITHUB_TOKEN_NAMES = ("GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT")
+DEFAULT_GIT_BASE_URL = "https://github.com"
+
+
+def git_base_url() -> str:
+    return (os.environ.get("MIMETIC_GIT_BASE_URL") or DEFAULT_GIT_BASE_URL).rstrip("/")
+
+
+def github_token() -> str | None:
+    return next((os.environ[name] for name in GITHUB_TOKEN_NAMES if os.environ.get(name)), None)
+
+
+def host_basics() -> dict[str, str]:
+    """The allowlisted part of this machine's environment, for a lane that runs here."""
+    return {name: os.environ[name] for name in HOST_BASICS if os.environ.get(name)}

@@ -1,0 +1,45 @@
+"""`sandbox-receipts.ndjson`: one line per sandbox, written the moment its id exists.
+
+An interrupted or crashed run can then be cleaned up by exact id (`mimetic cleanup --run <id>`),
+never by enumerating a provider account (upstream §9.1 #4).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from mimetic.bundle.store import RunStore
+from mimetic.clock import now_iso
+from mimetic.contracts.evidence import SandboxReceipt
+
+RECEIPTS_FILE = "sandbox-receipts.ndjson"
+_lock = threading.Lock()
+
+
+def append_receipt(store: RunStore, *, sandbox_id: str, substrate: str, stream_id: str) -> SandboxReceipt:
+    """Append one receipt line (atomically: the whole file is rewritten by rename, under a lock)."""
+    receipt = SandboxReceipt(sandbox_id=sandbox_id, substrate=substrate, stream_id=stream_id, created_at=now_iso())
+    with _lock:
+        path = store.path(RECEIPTS_FILE)
+        existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+        store.write_text(RECEIPTS_FILE, existing + json.dumps(receipt.to_json()) + "\n")
+    return receipt
+
+
+def read_receipts(run_dir: Path) -> list[SandboxReceipt]:
+    """Every readable receipt in a run directory, in the order written (unreadable lines are skipped)."""
+    from pydantic import ValidationError
+
+    receipts = []
+    try:
+        lines = (run_dir / RECEIPTS_FILE).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return receipts
+    for line in lines:
+        try:
+            receipts.append(SandboxReceipt.model_validate(json.loads(line)))
+        except (ValueError, ValidationError):
+            continue
+    return receipts

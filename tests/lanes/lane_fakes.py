@@ -1,0 +1,93 @@
+"""A fake substrate for the lane state machine: its lanes "run" for a set time and then complete."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+from mimetic.clock import now_iso
+from mimetic.contracts.lanes import BootstrapCompletion
+from mimetic.lanes.substrate import LaneSpec
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def passed_completion() -> bytes:
+    record = BootstrapCompletion(status="passed", reason="Target app surface, nested Mimetic proof and nested verify "
+                                 "were checked.", exit_code=0, app_status="running", app_url="http://127.0.0.1:3000",
+                                 nested_proof="app-url", nested_proof_status="passed", nested_verify_status="passed",
+                                 visual_status="visible", log_tail="step: done\n", completed_at=now_iso())
+    return json.dumps(record.to_json()).encode()
+
+
+@dataclass
+class Behaviour:
+    duration_s: float = 0.0
+    raise_on_read: str | None = None  # an exception message read_file raises once the bootstrap started
+    launcher_raises: bool = False
+    never_completes: bool = False
+
+
+class FakeSandbox:
+    def __init__(self, spec: LaneSpec, behaviour: Behaviour):
+        self.id = f"fake-{spec.sim_id}"
+        self.spec = spec
+        self.behaviour = behaviour
+        self.started_at: float | None = None
+        self.env: dict[str, str] = {}
+        self.closed = False
+
+    def start_bootstrap(self, script, env) -> None:
+        if self.behaviour.launcher_raises:
+            raise RuntimeError("could not open a terminal")
+        self.env = dict(env)
+        self.started_at = time.monotonic()
+
+    def read_file(self, relative: str) -> bytes | None:
+        if self.started_at is None:
+            return None
+        if self.behaviour.raise_on_read:
+            raise RuntimeError(self.behaviour.raise_on_read)
+        if relative == "bootstrap.log":
+            return b"[mimetic-lane] step: proof\n"
+        done = time.monotonic() - self.started_at >= self.behaviour.duration_s
+        if relative == "completion.json" and done and not self.behaviour.never_completes:
+            return passed_completion()
+        return None
+
+    def screenshot(self) -> bytes | None:
+        return PNG
+
+    def stream_url(self) -> str | None:
+        return None
+
+    def computer(self):
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class FakeSubstrate:
+    default: Behaviour = field(default_factory=Behaviour)
+    per_lane: dict[int, Behaviour] = field(default_factory=dict)
+    name: str = "fake"
+    sandboxes: list[FakeSandbox] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._lock = threading.Lock()
+
+    def missing_requirements(self) -> list[str]:
+        return []
+
+    def launch(self, spec: LaneSpec) -> FakeSandbox:
+        sandbox = FakeSandbox(spec, self.per_lane.get(spec.index, self.default))
+        with self._lock:
+            self.sandboxes.append(sandbox)
+        return sandbox
+
+    def kill(self, sandbox_id: str) -> bool:
+        return True

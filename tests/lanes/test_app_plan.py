@@ -1,0 +1,97 @@
+"""Planning how a lane installs and starts an app: manager, script, framework, port, pitfalls."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from mimetic.lanes import app_plan
+from mimetic.lanes.app_plan import plan_app, shell_assignments
+
+
+def _repo(tmp_path, package: dict | None, *files: str):
+    if package is not None:
+        (tmp_path / "package.json").write_text(json.dumps(package))
+    for name in files:
+        (tmp_path / name).write_text("")
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _every_manager_is_installed(monkeypatch):
+    monkeypatch.setattr(app_plan.shutil, "which", lambda name: f"/usr/bin/{name}")
+
+
+@pytest.mark.parametrize(("package", "files", "manager", "source"), [
+    ({"packageManager": "pnpm@9.1.0"}, ("package-lock.json",), "pnpm", "packageManager"),
+    ({}, ("pnpm-lock.yaml",), "pnpm", "lockfile"),
+    ({}, ("yarn.lock",), "yarn", "lockfile"),
+    ({}, ("bun.lockb",), "bun", "lockfile"),
+    ({}, ("package-lock.json",), "npm", "lockfile"),
+    ({}, (), "npm", "default"),
+    ({"dependencies": {"ui": "catalog:"}}, (), "pnpm", "default"),
+])
+def test_the_package_manager_follows_packagemanager_then_the_lockfile(tmp_path, package, files, manager, source):
+    plan = plan_app(_repo(tmp_path, {"scripts": {"dev": "vite"}, **package}, *files))
+    assert (plan.package_manager, plan.package_manager_source) == (manager, source)
+    assert plan.install[0] == manager
+
+
+def test_yarn_4_installs_without_ignore_scripts_and_disables_scripts_through_its_env(tmp_path):
+    plan = plan_app(_repo(tmp_path, {"packageManager": "yarn@4.1.0", "scripts": {"dev": "vite"}}))
+    assert plan.install == ["yarn", "install"] and plan.install_env["YARN_ENABLE_SCRIPTS"] == "0"
+    classic = plan_app(_repo(tmp_path, {"packageManager": "yarn@1.22.0", "scripts": {"dev": "vite"}}))
+    assert "--ignore-scripts" in classic.install
+
+
+def test_npm_installs_quietly_without_lifecycle_scripts(tmp_path):
+    plan = plan_app(_repo(tmp_path, {"scripts": {"start": "node server.js"}}))
+    assert plan.install == ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts"]
+
+
+def test_dev_start_serve_preview_prefer_a_next_or_vite_command(tmp_path):
+    plan = plan_app(_repo(tmp_path, {"scripts": {"dev": "node tools/watch.js", "start": "vite --port 4000"}}))
+    assert (plan.script, plan.framework, plan.script_port) == ("start", "vite", 4000)
+    plain = plan_app(_repo(tmp_path, {"scripts": {"serve": "node a.js", "preview": "node b.js"}}))
+    assert (plain.script, plain.framework, plain.script_port) == ("serve", "generic", 3000)
+
+
+@pytest.mark.parametrize(("command", "port"), [
+    ("vite", 5173), ("next dev -p 4100", 4100), ("PORT=8080 node server.js", 8080), ("vite --port=5999", 5999),
+    ("node server.js", 3000),
+])
+def test_the_script_port_comes_from_the_command_else_the_framework_default(tmp_path, command, port):
+    assert plan_app(_repo(tmp_path, {"scripts": {"dev": command}})).script_port == port
+
+
+def test_an_assigned_port_and_host_reach_vite_through_flags_and_every_app_through_env(tmp_path):
+    plan = plan_app(_repo(tmp_path, {"scripts": {"dev": "vite"}}), port=41000, host="127.0.0.1")
+    assert plan.start == ["npm", "run", "dev", "--", "--port", "41000", "--strictPort", "--host", "127.0.0.1"]
+    assert plan.start_env == {"HOST": "127.0.0.1", "PORT": "41000", "BROWSER": "none"}
+    nxt = plan_app(_repo(tmp_path, {"packageManager": "pnpm@9.0.0", "scripts": {"dev": "next dev"}}), port=41001)
+    assert nxt.start == ["pnpm", "run", "dev", "--port", "41001", "--hostname", "127.0.0.1"]
+
+
+@pytest.mark.parametrize("package", [None, {"scripts": {"test": "jest", "build": "tsc"}}])
+def test_a_repo_without_a_runnable_script_fails_closed(tmp_path, package):
+    plan = plan_app(_repo(tmp_path, package))
+    assert not plan.ok and plan.framework == "none" and plan.start == []
+    assert plan.reason.startswith("No runnable script")
+    assert "app_unrunnable_status=missing\n" in shell_assignments(plan)
+
+
+def test_a_missing_manager_without_corepack_is_a_clear_reason(tmp_path, monkeypatch):
+    monkeypatch.setattr(app_plan.shutil, "which", lambda name: None)
+    plan = plan_app(_repo(tmp_path, {"scripts": {"dev": "vite"}}, "pnpm-lock.yaml"))
+    assert not plan.ok and "needs pnpm" in plan.reason
+    assert "app_unrunnable_status=blocked\n" in shell_assignments(plan)
+
+
+def test_the_shell_assignments_survive_bash_eval_with_awkward_values(tmp_path):
+    plan = plan_app(_repo(tmp_path, {"scripts": {"dev": "node 'my server.js' $(touch pwned)"}}), port=4000)
+    script = shell_assignments(plan) + 'printf "%s\\n" "${start_cmd[@]}" "${start_env[@]}" "$app_port"'
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert done.stdout.splitlines() == ["npm", "run", "dev", "HOST=127.0.0.1", "PORT=4000", "BROWSER=none", "4000"]
+    assert not (tmp_path / "pwned").exists()

@@ -1,0 +1,152 @@
+"""The local substrate end to end on fixture git repos (MIMETIC_GIT_BASE_URL=file://<mirror>).
+
+Each lane really clones, runs `mimetic init`, installs, starts the app, proves it in headless
+Chromium (nested `mimetic run --app-url`), verifies and renders the nested Observer.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fixtures.git_repos import ENV_DUMP_APP, SLOW_APP, make_mirror
+
+from conftest import CHROMIUM
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None, reason="needs node and npm"),
+    pytest.mark.skipif(importlib.util.find_spec("mimetic.browser.proof") is None,
+                       reason="the nested browser proof (mimetic run --app-url) has not landed yet"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+def mirror(tmp_path, monkeypatch):
+    mirror = make_mirror(tmp_path)
+    monkeypatch.setenv("MIMETIC_GIT_BASE_URL", mirror.base_url)
+    return mirror
+
+
+def _run_dir(project: Path, run_id: str) -> Path:
+    return project / ".mimetic" / "runs" / run_id
+
+
+def _leftover_processes(project: Path) -> list[int]:
+    """Live (not zombie) processes whose lane marker points into this project."""
+    marker = f"MIMETIC_LANE_ROOT={project}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if state not in ("Z", "X") and any(item.startswith(marker) for item in environ.split(b"\0")):
+            found.append(int(entry.name))
+    return found
+
+
+def test_two_lanes_clone_init_start_prove_and_verify_the_fixture_app(cli, project, mirror):
+    result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "fixture/todo", "--count", "2",
+                 "--run-id", "local-e2e", "--json")
+    data = result.json()
+    assert result.exit_code == 0, data
+    assert data["verdict"] == "pass" and data["ok"] and data["substrate"] == "local"
+    assert [s["completionStatus"] for s in data["sandboxes"]] == ["passed", "passed"]
+    assert [s["appStatus"] for s in data["sandboxes"]] == ["running", "running"]
+    run = _run_dir(project, "local-e2e")
+    bundle = json.loads((run / "run.json").read_text())
+    assert "fixture/todo" not in json.dumps(bundle)  # --repos redacts labels to repo-NN by default
+    for stream in bundle["streams"]:
+        completion = stream["completion"]
+        assert completion["status"] == "passed" and completion["nestedVerifyPassed"] is True
+        assert completion["appUrl"].startswith("http://") and completion["visualStatus"] == "visible"
+        quality = json.loads((run / f"setup-quality/{stream['id']}-setup-quality.json").read_text())
+        assert quality["schema"] == "mimetic.setup-quality.v1" and quality["status"] == "passed"
+        assert all(check["ok"] for check in quality["checks"])
+        assert quality["studyQuality"]["rating"] == "ceremonial"  # init only: honest, not "useful"
+        assert (run / f"screenshots/{stream['id']}.png").stat().st_size > 0
+    receipts = [json.loads(line) for line in (run / "sandbox-receipts.ndjson").read_text().splitlines()]
+    assert sorted((r["sandboxId"], r["substrate"]) for r in receipts) == [("oss-01", "local"), ("oss-02", "local")]
+    assert not (project / ".mimetic/tmp/oss-meta/local-e2e").exists()
+    assert not _leftover_processes(project)
+    assert cli("verify", "--run", "local-e2e", "--json").json()["ok"]
+
+
+def test_blocked_and_failed_lanes_leave_others_running_and_no_secret_reaches_any_file(cli, project, mirror, monkeypatch):
+    canaries = {"E2B_API_KEY": "canary-e2b-5f1d9a77c3", "GH_TOKEN": "canary-gh-0b6e2c41d8",
+                "MY_APP_SECRET": "canary-envfile-93ad7e12"}
+    monkeypatch.setenv("E2B_API_KEY", canaries["E2B_API_KEY"])
+    monkeypatch.setenv("GH_TOKEN", canaries["GH_TOKEN"])
+    (project / "lane.env").write_text(f"MY_APP_SECRET={canaries['MY_APP_SECRET']}\n")
+    mirror.add("fixture/env-dump", ENV_DUMP_APP)
+
+    result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "fixture/env-dump,fixture/no-script,fixture/missing",
+                 "--count", "3", "--env-file", "lane.env", "--keep", "--run-id", "mixed", "--json")
+    data = result.json()
+    assert result.exit_code == 1 and data["verdict"] == "fail"
+    passed, blocked, failed = data["sandboxes"]
+    assert passed["completionStatus"] == "passed"
+    assert blocked["completionStatus"] == "blocked" and blocked["appStatus"] == "missing"
+    assert blocked["completionReason"] == "No runnable script: package.json has none of dev/start/serve/preview."
+    assert failed["completionStatus"] == "failed"
+    assert failed["completionReason"].startswith("Repo access preflight failed for repo-03")
+    lane_app_log = project / ".mimetic/tmp/oss-meta/mixed/oss-01/app.log"
+    assert "MIMETIC_LANE_ROOT" in lane_app_log.read_text()  # the app really dumped its environment
+
+    leaks = [(path, name) for path in (project / ".mimetic").rglob("*") if path.is_file()
+             for name, value in canaries.items() if value.encode() in path.read_bytes()]
+    assert leaks == []
+    assert not any(value in result.stdout for value in canaries.values())
+    assert not _leftover_processes(project)
+    assert cli("verify", "--run", "mixed", "--json").json()["ok"]
+
+
+def test_ctrl_c_mid_run_exits_130_stops_every_lane_process_and_leaves_a_verifiable_bundle(project, mirror):
+    mirror.add("fixture/slow", SLOW_APP)
+    env = {**os.environ, "MIMETIC_GIT_BASE_URL": mirror.base_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mimetic", "lab", "run", "oss", "--substrate", "local", "--repos", "fixture/slow",
+         "--count", "4", "--concurrency", "2", "--run-id", "sigint", "--json", "--cwd", str(project)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    run_json = _run_dir(project, "sigint") / "run.json"
+    deadline = time.monotonic() + 60
+    waiting = []
+    while time.monotonic() < deadline and len(waiting) < 2:
+        try:
+            sims = json.loads(run_json.read_text())["simulations"]
+        except (OSError, ValueError):
+            sims = []
+        waiting = [s for s in sims if s["currentStep"] == "Waiting for the app on loopback."]
+        time.sleep(0.2)
+    assert len(waiting) == 2, "two lanes should be waiting for the slow app before Ctrl-C"
+
+    process.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    out, err = process.communicate(timeout=15)
+    assert process.returncode == 130, err
+    assert time.monotonic() - sent < 10
+    data = json.loads(out)
+    assert data["verdict"] == "interrupted"
+    bundle = json.loads(run_json.read_text())
+    assert [s["status"] for s in bundle["simulations"]] == ["interrupted"] * 4
+    reasons = sorted(s["completion"]["reason"] for s in bundle["streams"])
+    assert reasons[:2] == ["Cancelled before launch (interrupted)."] * 2
+    assert all(r.startswith("Interrupted (Ctrl-C) during: Waiting for the app on loopback") for r in reasons[2:])
+    assert not _leftover_processes(project)
+    assert not (project / ".mimetic/tmp/oss-meta/sigint").exists()
+    verify = subprocess.run([sys.executable, "-m", "mimetic", "verify", "--run", "sigint", "--json", "--cwd", str(project)],
+                            capture_output=True, text=True, env=env)
+    assert json.loads(verify.stdout)["ok"], verify.stdout

@@ -1,0 +1,132 @@
+"""The lane state machine on a fake substrate: transitions, isolation, fan-out, timeouts, interrupts."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from lanes.lane_fakes import Behaviour, FakeSubstrate
+
+from mimetic.bundle.verify import verify_store
+from mimetic.lanes.receipts import read_receipts
+
+
+def _events(store) -> list[dict]:
+    return [json.loads(line) for line in (store.dir / "events.ndjson").read_text().splitlines()]
+
+
+def test_every_lane_walks_queued_preparing_running_passed_and_each_step_is_on_disk(lane_harness):
+    substrate = FakeSubstrate(Behaviour(duration_s=0.05))
+    h = lane_harness(substrate, 2)
+    queued = json.loads((h.store.dir / "run.json").read_text())
+    assert [s["status"] for s in queued["simulations"]] == ["queued", "queued"]
+
+    outcome = h.runner.run(h.jobs, concurrency=2)
+
+    assert [r.status for r in outcome.results] == ["passed", "passed"] and not outcome.interrupted
+    types = [(e["type"], e["simId"]) for e in _events(h.store)]
+    for sim in ("oss-01", "oss-02"):
+        lane = [t for t, s in types if s == sim]
+        assert lane.index("oss-meta.lane.preparing") < lane.index("oss-meta.sandbox.created") \
+            < lane.index("oss-meta.bootstrap.started") < lane.index("oss-meta.bootstrap.passed")
+    bundle = json.loads((h.store.dir / "run.json").read_text())
+    stream = bundle["streams"][0]
+    assert stream["status"] == "passed" and stream["completion"]["status"] == "passed"
+    assert stream["embed"] == {"kind": "screenshot", "url": "../screenshots/oss-01-desktop.png",
+                               "title": "fixture/todo app screenshot"}
+    assert (h.store.dir / "screenshots" / "oss-01-desktop.png").is_file()
+    assert all(sandbox.closed for sandbox in substrate.sandboxes)
+    assert verify_store(h.board.store.project, h.store, "lanes-test").ok
+
+
+def test_a_receipt_line_exists_for_every_sandbox_as_soon_as_it_is_created(lane_harness):
+    seen_before_bootstrap = []
+
+    class Recording(FakeSubstrate):
+        def launch(self, spec):
+            sandbox = super().launch(spec)
+            original = sandbox.start_bootstrap
+
+            def start(script, env):
+                seen_before_bootstrap.append(sandbox.id in {r.sandbox_id for r in read_receipts(h.store.dir)})
+                original(script, env)
+
+            sandbox.start_bootstrap = start
+            return sandbox
+
+    h = lane_harness(Recording(Behaviour()), 3)
+    h.runner.run(h.jobs, concurrency=3)
+    receipts = read_receipts(h.store.dir)
+    assert sorted(r.sandbox_id for r in receipts) == ["fake-oss-01", "fake-oss-02", "fake-oss-03"]
+    assert {r.substrate for r in receipts} == {"fake"} and seen_before_bootstrap == [True, True, True]
+
+
+def test_a_lane_that_raises_is_failed_with_a_redacted_reason_and_the_others_pass(lane_harness):
+    secret = "sk-" + "a" * 30
+    substrate = FakeSubstrate(Behaviour(duration_s=0.05), per_lane={1: Behaviour(raise_on_read=f"disk gone {secret}")})
+    h = lane_harness(substrate, 3)
+    outcome = h.runner.run(h.jobs, concurrency=3)
+    assert [r.status for r in outcome.results] == ["passed", "failed", "passed"]
+    assert outcome.results[1].reason.startswith("Lane failed: disk gone") and secret not in outcome.results[1].reason
+    assert secret not in (h.store.dir / "run.json").read_text()
+    assert all(sandbox.closed for sandbox in substrate.sandboxes)
+
+
+def test_a_bootstrap_launcher_failure_fails_only_that_lane(lane_harness):
+    h = lane_harness(FakeSubstrate(Behaviour(), per_lane={0: Behaviour(launcher_raises=True)}), 2)
+    outcome = h.runner.run(h.jobs, concurrency=2)
+    assert [r.status for r in outcome.results] == ["failed", "passed"]
+    assert outcome.results[0].reason == "Bootstrap launcher failed: could not open a terminal"
+    assert h.board.sim(0).progress == 8  # failed without a completion
+
+
+def test_a_lane_that_never_completes_times_out(lane_harness):
+    h = lane_harness(FakeSubstrate(Behaviour(never_completes=True)), 1, timeout_s=0.2)
+    outcome = h.runner.run(h.jobs, concurrency=1)
+    assert outcome.results[0].status == "timed_out"
+    assert "did not complete within 0.2s" in outcome.results[0].reason
+
+
+def test_sixteen_lanes_at_concurrency_eight_take_two_lane_durations(lane_harness):
+    lane_s = 2.0
+    h = lane_harness(FakeSubstrate(Behaviour(duration_s=lane_s)), 16)
+    started = time.monotonic()
+    outcome = h.runner.run(h.jobs, concurrency=8)
+    elapsed = time.monotonic() - started
+    assert [r.status for r in outcome.results] == ["passed"] * 16
+    assert elapsed <= 1.1 * 2 * lane_s, f"16 lanes at concurrency 8 took {elapsed:.2f}s (ideal {2 * lane_s:.2f}s)"
+
+
+def test_a_stop_marks_running_lanes_interrupted_cancels_queued_ones_and_closes_sandboxes(lane_harness):
+    substrate = FakeSubstrate(Behaviour(never_completes=True))
+    h = lane_harness(substrate, 4, timeout_s=30)
+    stop = threading.Event()
+    timer = threading.Timer(0.3, stop.set)
+    timer.start()
+    outcome = h.runner.run(h.jobs, concurrency=2, stop=stop)
+    statuses = [r.status for r in outcome.results]
+    assert statuses == ["interrupted"] * 4
+    assert len(substrate.sandboxes) == 2 and all(s.closed for s in substrate.sandboxes)
+    reasons = [r.reason for r in outcome.results]
+    assert sum(r.startswith("Interrupted (Ctrl-C) during") for r in reasons) == 2
+    assert sum(r == "Cancelled before launch (interrupted)." for r in reasons) == 2
+
+
+def test_a_required_host_actor_that_cannot_see_the_lane_blocks_the_lane_and_leaves_its_report(lane_harness):
+    from dataclasses import replace
+
+    from mimetic.actors.lane_actor import LaneActorPlan
+
+    h = lane_harness(FakeSubstrate(Behaviour()), 1)
+    plan = LaneActorPlan(enabled=True, first=False, required=True, model="computer-use-preview")
+    h.runner.settings = replace(h.runner.settings, actor=plan)
+    outcome = h.runner.run(h.jobs, concurrency=1)
+    result = outcome.results[0]
+    assert result.status == "blocked" and result.reason.startswith("The lane's required actor did not pass")
+    assert result.actor.status == "blocked"
+    bundle = json.loads((h.store.dir / "run.json").read_text())
+    stream = bundle["streams"][0]
+    assert stream["ui"]["actorStatus"] == "blocked"
+    assert {"label": "Actor report", "path": "actors/oss-01-desktop.json", "kind": "actor"} in stream["artifacts"]
+    assert verify_store(h.board.store.project, h.store, "lanes-test").ok
