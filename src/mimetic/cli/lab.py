@@ -59,8 +59,7 @@ def run_lab_outcome(project, lab_ref: str, options, env_warnings: list[str]):
 
     outcome = run_lab(project, resolve_lab(project, lab_ref), options)
     outcome.result.warnings[:0] = env_warnings
-    printer = getattr(outcome.result, "human_printer", None)
-    return Outcome(outcome.result.to_json(), exit_code=outcome.exit_code, human=printer or print_lab_run)
+    return Outcome(outcome.result.to_json(), exit_code=outcome.exit_code, human=print_lab_run)
 
 
 def register(app: typer.Typer) -> None:
