@@ -28,6 +28,7 @@ class Behaviour:
     raise_on_read: str | None = None  # an exception message read_file raises once the bootstrap started
     launcher_raises: bool = False
     never_completes: bool = False
+    stream_url: str | None = None  # a live view URL (auth-bearing on a real desktop)
 
 
 class FakeSandbox:
@@ -38,6 +39,7 @@ class FakeSandbox:
         self.started_at: float | None = None
         self.env: dict[str, str] = {}
         self.closed = False
+        self.runtime_urls_seen: dict[str, str] = {}  # what the served Observer could overlay mid-run
 
     def start_bootstrap(self, script, env) -> None:
         if self.behaviour.launcher_raises:
@@ -50,6 +52,9 @@ class FakeSandbox:
             return None
         if self.behaviour.raise_on_read:
             raise RuntimeError(self.behaviour.raise_on_read)
+        from mimetic.observer.runtime import stream_urls
+
+        self.runtime_urls_seen.update(stream_urls.snapshot())
         if relative == "bootstrap.log":
             return b"[mimetic-lane] step: proof\n"
         done = time.monotonic() - self.started_at >= self.behaviour.duration_s
@@ -61,7 +66,7 @@ class FakeSandbox:
         return PNG
 
     def stream_url(self) -> str | None:
-        return None
+        return self.behaviour.stream_url
 
     def computer(self):
         return None

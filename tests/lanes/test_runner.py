@@ -130,3 +130,18 @@ def test_a_required_host_actor_that_cannot_see_the_lane_blocks_the_lane_and_leav
     assert stream["ui"]["actorStatus"] == "blocked"
     assert {"label": "Actor report", "path": "actors/oss-01-desktop.json", "kind": "actor"} in stream["artifacts"]
     assert verify_store(h.board.store.project, h.store, "lanes-test").ok
+
+
+def test_live_view_urls_reach_only_the_served_overlay_while_the_lane_runs(lane_harness):
+    from lanes.lane_fakes import Behaviour, FakeSubstrate
+
+    from mimetic.observer.runtime import stream_urls
+
+    secret_url = "https://6080-sbx.example/vnc.html?view_only=true&password=liveviewsecret"
+    substrate = FakeSubstrate(default=Behaviour(duration_s=0.2, stream_url=secret_url))
+    harness = lane_harness(substrate, 2)
+    harness.runner.run(harness.jobs, concurrency=2)
+    assert all(box.runtime_urls_seen.get(box.spec.stream_id) == secret_url for box in substrate.sandboxes)
+    assert stream_urls.snapshot() == {}  # closed sandboxes leave no stale live view behind
+    for path in harness.store.dir.rglob("*"):
+        assert not path.is_file() or b"liveviewsecret" not in path.read_bytes()

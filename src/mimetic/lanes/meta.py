@@ -51,9 +51,10 @@ def _env_ms(name: str) -> float | None:
     return value / 1000 if value > 0 else None
 
 
-def _settings(substrate: str, private: bool, actor: LaneActorPlan, preflight: Preflight | None) -> RunnerSettings:
+def _settings(substrate: str, private: bool, actor: LaneActorPlan, preflight: Preflight | None,
+              keep: bool) -> RunnerSettings:
     return RunnerSettings(
-        script=bootstrap_script(), substrate_name=substrate, private=private,
+        script=bootstrap_script(), substrate_name=substrate, private=private, keep=keep,
         actor=actor if actor.enabled else None, actor_preflight=preflight,
         poll_interval_s=_env_ms("MIMETIC_OSS_META_COMPLETION_INTERVAL_MS") or DEFAULT_POLL_S.get(substrate, FALLBACK_POLL_S),
         timeout_s=_env_ms("MIMETIC_OSS_META_COMPLETION_TIMEOUT_MS") or DEFAULT_TIMEOUT_S,
@@ -199,7 +200,7 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
             if ready:
                 board.event("oss-meta.live.substrate_started", f"Launching lanes on the {substrate} substrate "
                                                                f"({concurrency} at a time).")
-            runner = LaneRunner(board, choice.substrate, _settings(substrate, redact, actor, preflight), scrubbers)
+            runner = LaneRunner(board, choice.substrate, _settings(substrate, redact, actor, preflight, options.keep), scrubbers)
             outcome = runner.run(jobs, concurrency=concurrency)
             results = {r.index: r for r in outcome.results}
             interrupted = outcome.interrupted

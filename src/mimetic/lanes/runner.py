@@ -79,6 +79,7 @@ class RunnerSettings:
     tail_refresh_s: float = 2.0
     actor: LaneActorPlan | None = None  # the host-side actor each lane gets, when one is enabled
     actor_preflight: Preflight | None = None
+    keep: bool = False  # sandboxes stay up after the run (--keep), and so do their live views
 
 
 def artifact_token(stream_id: str) -> str:
@@ -142,7 +143,10 @@ class LaneRunner:
             return result
         url = sandbox.stream_url()  # a desktop's live view starts with its bootstrap terminal
         if url:
+            from mimetic.observer.runtime import stream_urls
+
             self.stream_urls[lane.stream_id] = url
+            stream_urls.set(lane.stream_id, url)  # the served Observer overlays it; nothing writes it
             result.url_present = True
             self.board.update(index, event="oss-meta.e2b.stream.started",
                               message=f"{lane.sim_id} live view started (URL kept in memory only).",
@@ -311,6 +315,10 @@ class LaneRunner:
         return self._finish(LaneResult(job.lane.index, "interrupted", "Cancelled before launch (interrupted)."))
 
     def _close(self, index: int, sandbox: LaneSandbox) -> None:
+        if not self.settings.keep:  # a killed desktop has no live view left to show
+            from mimetic.observer.runtime import stream_urls
+
+            stream_urls.discard(self.board.lanes[index].stream_id)
         try:
             sandbox.close()
         except Exception as exc:  # noqa: BLE001 - a failed close is reported, never fatal
