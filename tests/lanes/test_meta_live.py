@@ -64,3 +64,20 @@ def test_an_invalid_concurrency_exits_2(cli, project):
     result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "a/b", "--concurrency", "0", "--json")
     assert result.exit_code == 2 and result.json()["error"]["code"] == "MIMETIC_INVALID_CONCURRENCY"
 
+
+
+def test_a_repo_that_needs_a_token_is_blocked_before_any_hosted_sandbox_starts(cli, project, monkeypatch):
+    from mimetic.lanes import preflight
+
+    monkeypatch.setenv("E2B_API_KEY", "e2b_" + "k" * 20)
+    monkeypatch.setenv("GH_TOKEN", "ghp_" + "t" * 30)
+    monkeypatch.setattr(preflight, "check_repo_access", lambda slugs, **_: {
+        slug: preflight.RepoAccess(slug, True, with_token=True) for slug in slugs})
+    launched = []
+    monkeypatch.setattr("mimetic.lanes.e2b.E2BSubstrate.launch", lambda self, spec: launched.append(spec))
+    result = cli("lab", "run", "oss", "--substrate", "e2b", "--repos", "acme/private", "--count", "1",
+                 "--run-id", "priv", "--json")
+    data = result.json()
+    assert result.exit_code == 1 and data["verdict"] == "blocked" and launched == []
+    bundle = json.loads((project / ".mimetic/runs/priv/run.json").read_text())
+    assert "--substrate local" in bundle["simulations"][0]["currentStep"]

@@ -43,6 +43,11 @@ NO_ACTOR_GAP = ("No actor used the lanes' apps (enable one with the lab's actor.
                 "MIMETIC_OSS_META_REQUIRE_ACTOR=1; it runs on the host, model keys never enter a lane).")
 
 
+# The repo's own code runs in a hosted sandbox; a GitHub token sent there could be read by it.
+PRIVATE_REPO_HOSTED = ("This repo can only be cloned with a GitHub token, and mimetic never sends tokens into a hosted "
+                       "sandbox where the repo's code runs. Run private repos with --substrate local.")
+
+
 def _env_ms(name: str) -> float | None:
     try:
         value = int(os.environ.get(name, ""))
@@ -102,6 +107,8 @@ def _jobs(project: Project, board: LaneBoard, choice: SubstrateChoice, lanes: li
             result = access[lane.repo]
             if not result.ok:
                 presets[lane.index] = ("failed", scrubbers[lane.index].text(result.reason))
+            elif result.with_token and choice.name != "local":
+                presets[lane.index] = ("blocked", PRIVATE_REPO_HOSTED)
             lane_tokens[lane.index] = token if result.with_token else None
         failed = sum(1 for status, _ in presets.values() if status == "failed")
         board.event("oss-meta.repo_access.checked", f"Repo access preflight: {len(lanes) - failed} lane(s) readable, "
