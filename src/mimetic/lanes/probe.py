@@ -6,9 +6,10 @@ Any HTTP status below 500 counts as ready (upstream §9.1 #9: Vite may answer on
 from __future__ import annotations
 
 import http.client
-import os
 import time
 from collections.abc import Sequence
+
+from mimetic.lanes.processes import alive
 
 PROBE_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -28,22 +29,6 @@ def answers(host: str, port: int, timeout_s: float = 2.0) -> bool:
         connection.close()
 
 
-def process_alive(pid: int | None) -> bool:
-    if not pid:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie has exited even though its pid still exists
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def wait_ready(ports: Sequence[int], *, timeout_s: float, pid: int | None = None,
                interval_s: float = 0.25) -> tuple[str | None, str]:
     """(url, reason): the first loopback URL that answered, or None and why not."""
@@ -54,7 +39,7 @@ def wait_ready(ports: Sequence[int], *, timeout_s: float, pid: int | None = None
             for host in PROBE_HOSTS:
                 if answers(host, port):
                     return _url(host, port), ""
-        if not process_alive(pid):
+        if pid and not alive(pid):
             return None, "The app process exited before it answered on loopback."
         if time.monotonic() >= deadline:
             shown = ", ".join(str(p) for p in candidates)

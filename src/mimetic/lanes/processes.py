@@ -24,7 +24,8 @@ def _stat_fields(pid: int) -> list[str] | None:
     return text.rsplit(")", 1)[-1].split()  # [state, ppid, pgrp, session, ...]
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process still runs (a zombie has exited even though its pid still exists)."""
     fields = _stat_fields(pid)
     if fields is not None:
         return fields[0] not in ("Z", "X")
@@ -90,7 +91,7 @@ def stop_lane_processes(marker: str, session: int | None, *, grace_s: float = 3.
         # A dying bootstrap may still start its EXIT-trap command: pick up newcomers too.
         newcomers = lane_pids(marker, session) - pids
         _signal(newcomers, signal.SIGTERM)
-        pids = {pid for pid in pids | newcomers if _alive(pid)}
+        pids = {pid for pid in pids | newcomers if alive(pid)}
     for _ in range(3):
         left = lane_pids(marker, session)
         if not left:
