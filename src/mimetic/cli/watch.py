@@ -66,13 +66,14 @@ def register(app: typer.Typer) -> None:
         attached = not json_mode and not detach
 
         def action() -> Outcome:
+            from mimetic.labs.dispatch import LabRunOptions
             from mimetic.observer.session import open_in_browser, wants_open
             from mimetic.observer.watch import WatchRequest, run_watch, validate_request
 
-            request = WatchRequest(lab=lab, lab_option=lab_option, run=run, sims=sims, dry_run=dry_run, count=count,
-                                   limit=limit, repo=list(repo or []), repos=repos, redact_repos=redact_repos,
-                                   keep=keep, substrate=substrate, concurrency=concurrency, run_id=run_id, port=port,
-                                   json=json_mode)
+            options = LabRunOptions(dry_run=dry_run, sims=sims, count=count, limit=limit, run_id=run_id,
+                                    repo=list(repo or []), repos=repos, redact_repos=redact_repos, keep=keep,
+                                    substrate=substrate, concurrency=concurrency, json=json_mode)
+            request = WatchRequest(lab=lab, lab_option=lab_option, run=run, port=port, options=options)
             validate_request(request)  # before --env-file or any write
             project, env_warnings = project_with_env(cwd, env_file)
             opened = False

@@ -7,10 +7,11 @@ Ctrl-C reaches the lanes runner) while the server already answers with whatever 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mimetic.contracts.observer import ObserverResult
 from mimetic.errors import MimeticError
+from mimetic.labs.dispatch import LabRunOptions
 from mimetic.observer.server import ObserverServer
 from mimetic.project import Project
 
@@ -21,32 +22,24 @@ RUN_ID_PREFIX = {"synthetic": "dryrun", "oss-meta": "oss-meta"}
 
 @dataclass
 class WatchRequest:
+    """What to watch: a lab to run (with the same options as `lab run`), an existing run, or neither."""
+
     lab: str | None = None
     lab_option: str | None = None
     run: str | None = None
-    sims: int | None = None
-    dry_run: bool | None = None
-    count: int | None = None
-    limit: int | None = None
-    repo: list[str] = field(default_factory=list)
-    repos: str | None = None
-    redact_repos: bool | None = None
-    keep: bool = False
-    substrate: str | None = None
-    concurrency: int | None = None
-    run_id: str | None = None
     port: int = 0
-    json: bool = False
+    options: LabRunOptions = field(default_factory=LabRunOptions)
 
     @property
     def lab_ref(self) -> str | None:
         return self.lab or self.lab_option
 
     def lab_only_flags(self) -> list[str]:
+        o = self.options
         given = {
-            "--live": self.dry_run is False, "--count": self.count is not None, "--limit": self.limit is not None,
-            "--repo": bool(self.repo), "--repos": self.repos is not None, "--redact-repos": self.redact_repos is not None,
-            "--keep": self.keep, "--substrate": self.substrate is not None, "--concurrency": self.concurrency is not None,
+            "--live": o.dry_run is False, "--count": o.count is not None, "--limit": o.limit is not None,
+            "--repo": bool(o.repo), "--repos": o.repos is not None, "--redact-repos": o.redact_repos is not None,
+            "--keep": o.keep, "--substrate": o.substrate is not None, "--concurrency": o.concurrency is not None,
         }
         return [flag for flag, present in given.items() if present]
 
@@ -67,15 +60,16 @@ def validate_request(request: WatchRequest) -> None:
         raise _conflict("Give the lab once: either as the argument or with --lab.")
     if request.lab_ref and request.run:
         raise _conflict("A lab makes a new run; --run renders an existing one. Use one of them.")
-    if request.run and request.sims is not None:
+    options = request.options
+    if request.run and options.sims is not None:
         raise _conflict("--sims sizes a new run; it cannot apply to an existing --run.")
-    if request.run and request.run_id:
+    if request.run and options.run_id:
         raise _conflict("--run-id names a new run; it cannot apply to an existing --run.")
     if not request.lab_ref and (flags := request.lab_only_flags()):
         raise _conflict(f"{', '.join(flags)} only apply to a lab (mimetic watch <lab>).")
     validate_port(request.port)
-    if request.sims is not None and request.sims < 1:
-        raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a positive integer, got {request.sims}.")
+    if options.sims is not None and options.sims < 1:
+        raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a positive integer, got {options.sims}.")
 
 
 @dataclass
@@ -92,7 +86,7 @@ def _lab_run(project: Project, request: WatchRequest, server_for: Callable[[str]
     from mimetic.bundle.store import validate_run_id
     from mimetic.clock import new_run_id
     from mimetic.labs.catalog import resolve_lab
-    from mimetic.labs.dispatch import LabRunOptions, run_lab
+    from mimetic.labs.dispatch import run_lab
 
     resolved = resolve_lab(project, request.lab_ref)
     kind = resolved.lab.kind
@@ -100,12 +94,9 @@ def _lab_run(project: Project, request: WatchRequest, server_for: Callable[[str]
         raise MimeticError("MIMETIC_WATCH_NO_OBSERVER",
                            f"Lab {resolved.lab.id} ({kind}) clones repos and writes a report, not an Observer; "
                            f"run it with `mimetic lab run {resolved.lab.id}`.")
-    run_id = validate_run_id(request.run_id or new_run_id(RUN_ID_PREFIX[kind]))
+    run_id = validate_run_id(request.options.run_id or new_run_id(RUN_ID_PREFIX[kind]))
     server = server_for(run_id)  # serving before the lab starts: the page fills in as lanes report
-    options = LabRunOptions(dry_run=request.dry_run, sims=request.sims, count=request.count, limit=request.limit,
-                            run_id=run_id, repo=list(request.repo), repos=request.repos,
-                            redact_repos=request.redact_repos, keep=request.keep, substrate=request.substrate,
-                            concurrency=request.concurrency, json=request.json, watch=True)
+    options = replace(request.options, run_id=run_id, watch=True)
     try:
         lab_run = run_lab(project, resolved, options)
     except BaseException:
@@ -146,7 +137,8 @@ def run_watch(project: Project, request: WatchRequest, *, follow: bool,
     else:
         from mimetic.labs.synthetic import run_synthetic
 
-        store, _, synthetic = run_synthetic(project, sims=request.sims, run_id=request.run_id, default_sims=4)
+        store, _, synthetic = run_synthetic(project, sims=request.options.sims, run_id=request.options.run_id,
+                                               default_sims=4)
         run, extra_warnings = store.run_id, list(synthetic.warnings)
     try:
         store, bundle, result = render_run(project, run)
