@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import string
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from mimetic.bundle.store import contained, validate_run_id
 from mimetic.contracts.manifests import Config, Lab, NetworkPolicy, Persona, Scenario
 from mimetic.errors import MimeticError
 from mimetic.manifests import load_manifest
@@ -104,3 +107,75 @@ def test_env_file_parser_returns_pairs_or_a_line_numbered_error(text):
         assert error.code == "MIMETIC_ENV_FILE_INVALID" and "line" in error.message
         return
     assert all(name.isidentifier() for name, _ in pairs)
+
+
+# --- committed personas and scenarios, through the CLI that loads them -------------------------------
+
+CLI_FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+persona_keys = st.sampled_from(["schema", "id", "name", "summary", "traits", "constraints", "mood"])
+scenario_keys = st.sampled_from(["schema", "id", "title", "goal", "persona", "mode", "steps", "browser", "extra"])
+
+
+def _documents(keys, base: dict):
+    # A valid base with random fields laid over it; JSON is YAML, so the mapping dumps as a manifest.
+    # Raw text covers syntax errors and non-mapping documents.
+    mapping = st.dictionaries(keys, json_values, max_size=3).map(lambda d: {**base, **d})
+    return st.one_of(st.text(max_size=200), mapping.map(json.dumps))
+
+
+@pytest.mark.parametrize(("relative", "keys", "base", "code"), [
+    ("mimetic/personas/synthetic-new-user.yaml", persona_keys,
+     {"schema": "mimetic.persona.v1", "id": "synthetic-new-user", "name": "New user"}, "MIMETIC_PERSONA_INVALID"),
+    ("mimetic/scenarios/first-run-smoke.yaml", scenario_keys,
+     {"schema": "mimetic.scenario.v1", "id": "first-run-smoke", "title": "First run", "goal": "Reach the first screen."},
+     "MIMETIC_SCENARIO_INVALID"),
+])
+def test_any_committed_persona_or_scenario_gives_a_dry_run_or_a_file_named_error(cli, project, relative, keys, base,
+                                                                                 code):
+    path = project / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exits: set[int] = set()
+
+    @CLI_FUZZ
+    @given(text=_documents(keys, base))
+    def check(text):
+        path.write_text(text, encoding="utf-8")
+        result = cli("run", "--dry-run", "--json")
+        data = result.json()
+        exits.add(result.exit_code)
+        if result.exit_code == 0:
+            assert data["verdict"] == "contract_proof_only"
+            return
+        assert result.exit_code == 2 and data["error"]["code"] == code, data
+        assert data["error"]["message"].startswith(f"{relative}:"), data
+
+    check()
+    assert exits == {0, 2}  # both a loadable and a refused document were exercised
+
+
+# --- run ids and run-relative paths ---------------------------------------------------------------
+
+path_chars = st.text(alphabet=string.ascii_letters + string.digits + "./-_~:%\\ ", max_size=40)
+
+
+@FUZZ
+@given(run_id=st.text(max_size=140) | path_chars)
+def test_run_ids_are_either_safe_path_segments_or_a_clean_error(run_id):
+    try:
+        checked = validate_run_id(run_id)
+    except MimeticError as error:
+        assert error.code == "MIMETIC_INVALID_RUN_ID"
+        return
+    assert checked == run_id and "/" not in run_id and ".." not in run_id and len(run_id) <= 128
+
+
+@FUZZ
+@given(relative=path_chars)
+def test_a_run_relative_path_resolves_inside_the_run_or_is_refused(tmp_path, relative):
+    root = tmp_path / "run"
+    try:
+        path = contained(root, relative)
+    except MimeticError as error:
+        assert error.code == "MIMETIC_PATH_OUTSIDE_RUN"
+        return
+    assert path == root.resolve() or root.resolve() in path.parents

@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -86,19 +87,13 @@ class RunStore:
         return contained(self.dir, relative)
 
     def write_json(self, relative: str, data: Any) -> Path:
-        path = self.path(relative)
-        atomic_write_json(path, data)
-        return path
+        return _write(self.path(relative), atomic_write_json, data)
 
     def write_text(self, relative: str, text: str) -> Path:
-        path = self.path(relative)
-        atomic_write_text(path, text)
-        return path
+        return _write(self.path(relative), atomic_write_text, text)
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
-        path = self.path(relative)
-        atomic_write_bytes(path, data)
-        return path
+        return _write(self.path(relative), atomic_write_bytes, data)
 
     def write_bundle(self, bundle: RunBundle, *, markdown: str) -> None:
         """run.json, review.json, review.md and events.ndjson together, each atomically.
@@ -113,12 +108,23 @@ class RunStore:
 
     def point_latest(self) -> Path:
         latest = LatestRun(run_id=self.run_id, path=self.artifact_root, updated_at=now_iso())
-        path = self.project.runs_dir / "latest.json"
-        atomic_write_json(path, latest.to_json())
-        return path
+        return _write(self.project.runs_dir / "latest.json", atomic_write_json, latest.to_json())
 
     def load_bundle(self) -> RunBundle:
         return load_bundle_file(self.dir / "run.json")
+
+
+def _write(path: Path, writer: Callable[[Path, Any], None], payload: Any) -> Path:
+    """A failed write (full disk, read-only folder) becomes a clear error naming the file, never a traceback."""
+    try:
+        writer(path, payload)
+    except OSError as error:
+        parts = path.parts
+        shown = "/".join(parts[parts.index(".mimetic"):]) if ".mimetic" in parts else path.name
+        message = (f"Could not write {shown}: {error.strerror or error}. Is the disk full or read-only? "
+                   "Files written before it were left whole.")
+        raise MimeticError("MIMETIC_WRITE_FAILED", message) from None
+    return path
 
 
 def load_bundle_file(path: Path) -> RunBundle:

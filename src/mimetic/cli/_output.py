@@ -80,7 +80,10 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
             console(stderr=True).print(f"{error.code}: {error.message}", markup=False)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        if not json_mode:
+        if json_mode:  # still exactly one JSON document on stdout
+            interrupted = MimeticError("MIMETIC_INTERRUPTED", "Interrupted (Ctrl-C) before the command finished.")
+            print_json(error_document(interrupted))
+        else:
             console(stderr=True).print("interrupted", markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     if json_mode:

@@ -46,8 +46,12 @@ def _first(*values):
 
 
 def _repos(resolved: ResolvedLab, options: LabRunOptions) -> tuple[list[str], bool]:
-    from_flags = bool(options.repo or options.repos)
+    from_flags = bool(options.repo) or options.repos is not None
     repos = normalize_repos(options.repo, options.repos) if from_flags else normalize_repos(resolved.lab.repos or [])
+    if from_flags and not repos:
+        # `--repos "$EMPTY"` must not silently become the default public repos (a live run would launch them).
+        raise MimeticError("MIMETIC_INVALID_OSS_REPO", "--repo/--repos named no repository (only empty values); give "
+                                                       "owner/repo slugs, or omit the flags to use the lab's repos.")
     return (repos or list(DEFAULT_REPOS)), from_flags
 
 

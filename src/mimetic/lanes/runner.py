@@ -22,7 +22,7 @@ from mimetic.contracts.bundle import Completion, Embed, StreamArtifact
 from mimetic.contracts.lanes import BootstrapCompletion
 from mimetic.labs.oss_meta import Lane
 from mimetic.lanes.board import LaneBoard
-from mimetic.lanes.completion import COMPLETION_FILE, LOG_FILE, STATE_FILE, parse_state
+from mimetic.lanes.completion import COMPLETION_FILE, LOG_FILE, LOG_TAIL_LINES, STATE_FILE, parse_state
 from mimetic.lanes.pool import PoolOutcome, fan_out
 from mimetic.lanes.receipts import append_receipt
 from mimetic.lanes.scrub import Scrubber, tail
@@ -46,6 +46,7 @@ STEP_LABELS = {
     "visual": "Checking the app surface", "done": "Writing the lane's completion",
 }
 TERMINAL_TAIL_LINES = 40
+COMPLETION_TAILS = ("log_tail", "app_log_tail", "actor_log_tail", "actor_last_message_tail")
 
 
 @dataclass(frozen=True)
@@ -229,10 +230,13 @@ class LaneRunner:
         from pydantic import ValidationError
 
         try:
-            return BootstrapCompletion.model_validate(json.loads(raw.decode("utf-8", errors="replace")))
+            completion = BootstrapCompletion.model_validate(json.loads(raw.decode("utf-8", errors="replace")))
         except (ValueError, ValidationError) as exc:
             return BootstrapCompletion(status="failed", reason=f"completion.json is unreadable: {compact_error(exc, 160)}",
                                        completed_at=now_iso())
+        # The record comes from the lane: its tails are bounded here, whatever the lane wrote.
+        return completion.model_copy(update={name: tail(getattr(completion, name), LOG_TAIL_LINES)
+                                             for name in COMPLETION_TAILS})
 
     def _ingest(self, job: LaneJob, sandbox: LaneSandbox, completion: BootstrapCompletion,
                 result: LaneResult) -> LaneResult:

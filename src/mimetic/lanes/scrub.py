@@ -62,9 +62,16 @@ class Scrubber:
         return data
 
 
-def tail(text: str, lines: int) -> str:
-    kept = text.splitlines()[-lines:]
-    return "\n".join(kept) + ("\n" if kept else "")
+MAX_TAIL_CHARS = 16_000
+TRUNCATED = "[…] "
+
+
+def tail(text: str, lines: int, max_chars: int = MAX_TAIL_CHARS) -> str:
+    """The last `lines` lines, and at most `max_chars` characters of them: a lane that prints 50 MB on one
+    line (a progress bar without newlines) must not put 50 MB into run.json."""
+    kept = text[-2 * max_chars:].splitlines()[-lines:]  # cut first, so a huge text is never split whole
+    out = "\n".join(kept) + ("\n" if kept else "")
+    return TRUNCATED + out[-(max_chars - len(TRUNCATED)):] if len(out) > max_chars else out
 
 
 def lane_scrubber(*, lane_root: object | None, project_root: object | None, home: object | None,

@@ -1,0 +1,41 @@
+"""Helpers the reliability tests share: project snapshots and real `python -m mimetic` subprocesses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def tree_snapshot(root: Path) -> dict[str, str]:
+    """Every file and folder under `root` (relative path -> content digest, or "dir")."""
+    snapshot: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        snapshot[rel] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+    return snapshot
+
+
+def mimetic_process(*args: str, cwd: Path, env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
+    """`python -m mimetic <args> --cwd <cwd>` started in the background."""
+    full_env = {**os.environ, "MIMETIC_NO_OPEN": "1", **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "mimetic", *args, "--cwd", str(cwd)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=full_env, **popen)
+
+
+def run_mimetic(*args: str, cwd: Path, env: dict[str, str] | None = None,
+                timeout: float = 60) -> subprocess.CompletedProcess:
+    process = mimetic_process(*args, cwd=cwd, env=env)
+    out, err = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def verify_ok(project: Path, run: str, env: dict[str, str] | None = None) -> dict:
+    """`mimetic verify --run <run> --json` in a real process; returns its document after asserting ok."""
+    done = run_mimetic("verify", "--run", run, "--json", cwd=project, env=env)
+    data = json.loads(done.stdout)
+    assert done.returncode == 0 and data["ok"], (run, data)
+    return data
