@@ -55,3 +55,10 @@ def test_bad_inputs_exit_2_with_a_precise_code_and_write_nothing(cli, project, a
     assert result.json()["error"]["code"] in {"MIMETIC_INVALID_OSS_REPO", "MIMETIC_INVALID_OSS_COUNT",
                                               "MIMETIC_INVALID_RUN_ID"}
     assert files_under(project) == []
+
+
+@pytest.mark.parametrize("lab", ["oss", "oss-smoke"])
+def test_non_positive_concurrency_is_rejected_even_for_a_dry_run(cli, project, lab):
+    result = cli("lab", "run", lab, "--dry-run", "--concurrency", "0", "--json")
+    assert result.exit_code == 2 and result.json()["error"]["code"] == "MIMETIC_INVALID_CONCURRENCY"
+    assert files_under(project) == []

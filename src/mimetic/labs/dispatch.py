@@ -57,6 +57,9 @@ def _repos(resolved: ResolvedLab, options: LabRunOptions) -> tuple[list[str], bo
 
 def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> LabRun:
     lab = resolved.lab
+    if options.concurrency is not None and options.concurrency < 1:
+        raise MimeticError("MIMETIC_INVALID_CONCURRENCY",
+                           f"--concurrency must be a positive integer, got {options.concurrency}.")
     ref = LabRef(id=lab.id, kind=lab.kind, origin=resolved.origin)
     defaults = lab.defaults
     dry_run = _first(options.dry_run, defaults.dry_run if defaults else None, lab.kind == "synthetic")

@@ -63,7 +63,8 @@ def run_smoke(project, resolved, repos, limit, options, warnings) -> LabRun:
         repo.warnings.append("Interrupted before this repo started.")
         return repo
 
-    outcome = fan_out(slugs, work, concurrency=default_concurrency(len(slugs), options.concurrency),
+    concurrency = default_concurrency(len(slugs), options.concurrency or resolved.lab.concurrency)
+    outcome = fan_out(slugs, work, concurrency=concurrency,
                       on_error=failed, on_cancel=cancelled)
     if not options.keep:
         shutil.rmtree(sandbox, ignore_errors=True)

@@ -22,7 +22,6 @@ from mimetic.actors.preflight import Preflight
 from mimetic.bundle.store import RunStore
 from mimetic.contracts.bundle import LabRef, Review
 from mimetic.contracts.results import OssMetaLabResult, SandboxSummary
-from mimetic.errors import MimeticError
 from mimetic.labs.dispatch import LabRun, LabRunOptions
 from mimetic.labs.oss_meta import Lane, token_present
 from mimetic.lanes.board import LaneBoard
@@ -64,13 +63,6 @@ def _settings(substrate: str, private: bool, actor: LaneActorPlan, preflight: Pr
         poll_interval_s=_env_ms("MIMETIC_OSS_META_COMPLETION_INTERVAL_MS") or DEFAULT_POLL_S.get(substrate, FALLBACK_POLL_S),
         timeout_s=_env_ms("MIMETIC_OSS_META_COMPLETION_TIMEOUT_MS") or DEFAULT_TIMEOUT_S,
     )
-
-
-def _concurrency(options: LabRunOptions, lab_value: int | None, lanes: int) -> int:
-    requested = options.concurrency if options.concurrency is not None else lab_value
-    if requested is not None and requested < 1:
-        raise MimeticError("MIMETIC_INVALID_CONCURRENCY", f"--concurrency must be a positive integer, got {requested}.")
-    return default_concurrency(lanes, requested)
 
 
 def _jobs(project: Project, board: LaneBoard, choice: SubstrateChoice, lanes: list[Lane], redact: bool,
@@ -181,7 +173,7 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
                   options: LabRunOptions, warnings: list[str]) -> LabRun:
     lab = resolved.lab
     substrate = choose_substrate(options.substrate, lab.substrate)
-    concurrency = _concurrency(options, lab.concurrency, len(lanes))
+    concurrency = default_concurrency(len(lanes), options.concurrency or lab.concurrency)
     actor = LaneActorPlan.resolve(lab.actor)  # a malformed actor flag is a usage error, before anything is written
     board = LaneBoard.create(project, store, lanes, LabRef(id=lab.id, kind=lab.kind, origin=resolved.origin), substrate)
     board.publish()
