@@ -1,4 +1,8 @@
-"""Shared timing helpers for the bench scripts: medians of repeated runs, printed as figures."""
+"""Shared helpers for the bench scripts: medians of interleaved samples, printed as aligned figures.
+
+Samples of the things being compared are taken in turns (a, b, a, b, ...) rather than one block
+after the other, so a burst of load on a shared machine hits both sides alike and the ratio holds.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,48 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def median_seconds(fn: Callable[[], object], repeat: int = 7, warmup: int = 1) -> float:
+def side_by_side(calls: dict[str, Callable[[], object]], repeat: int = 7, warmup: int = 1) -> dict[str, float]:
+    """Median wall time (seconds) of each call, sampled in turns after `warmup` untimed rounds."""
     for _ in range(warmup):
-        fn()
-    samples = []
+        for fn in calls.values():
+            fn()
+    samples: dict[str, list[float]] = {label: [] for label in calls}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for label, fn in calls.items():
+            started = time.perf_counter()
+            fn()
+            samples[label].append(time.perf_counter() - started)
+    return {label: statistics.median(values) for label, values in samples.items()}
 
 
-def run_quiet(*argv: str, cwd: str | None = None) -> Callable[[], None]:
+def run_quiet(*argv: str, cwd: str | None = None, executable: str | None = None) -> Callable[[], None]:
+    """A call that runs `python argv...` (or `executable argv...`) with its output discarded."""
+    command = [executable or sys.executable, *argv]
+
     def call() -> None:
-        subprocess.run([sys.executable, *argv], cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     return call
 
 
+def console_script(name: str = "mimetic") -> str:
+    """The installed entry point beside this interpreter (not a pyenv/asdf shim, which adds its own start-up)."""
+    path = Path(sys.executable).parent / name
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: install the package (pip install -e .) into this interpreter")
+    return str(path)
+
+
 def row(label: str, seconds: float, extra: str = "") -> None:
-    print(f"{label:<48} {seconds * 1000:9.1f} ms  {extra}")
+    print(f"{label:<64} {seconds * 1000:9.1f} ms  {extra}".rstrip())
+
+
+def verdict(label: str, ok: bool) -> bool:
+    """Print one budget line; the scripts exit 1 when any budget is missed."""
+    print(f"{label}: {'within budget' if ok else 'OVER BUDGET'}")
+    return ok

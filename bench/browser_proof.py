@@ -1,22 +1,23 @@
 """Per-run overhead of `mimetic run --app-url` over a bare Playwright page load of the same app.
 
-Both sides launch Debian Chromium once per run against the todo fixture app on loopback; the proof
-adds contexts per viewport, step checks, screenshots, traces and the bundle. Prints the median of
-several runs of each and their ratio.
+    python bench/browser_proof.py [--repeat 5]
 
-    python bench/browser_proof.py [--runs 5] [--sims 2]
+Every sample launches Debian Chromium once against the todo fixture app on loopback. The bare side
+opens one 1440x960 page and waits for `load`; the proof adds a context per viewport, the built-in
+steps, screenshots, traces and the verified bundle, with one viewport (`--sims 1`) and with two
+(desktop + mobile, the default). Samples are taken in turns; medians and ratios are printed.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _timing import ROOT, row, side_by_side
+
+sys.path.insert(0, str(ROOT / "tests"))
 
 from fixtures.todo_app import serve_todo_app  # noqa: E402
 
@@ -25,44 +26,40 @@ from mimetic.browser.proof import run_app_url  # noqa: E402
 from mimetic.project import Project  # noqa: E402
 
 
-def bare_page_load(url: str, executable: str) -> float:
+def bare_page_load(url: str, executable: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    started = time.perf_counter()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
         page = browser.new_page(viewport={"width": 1440, "height": 960})
         page.goto(url, wait_until="load")
         browser.close()
-    return time.perf_counter() - started
 
 
-def browser_proof(url: str, sims: int) -> float:
+def browser_proof(url: str, sims: int) -> None:
     with tempfile.TemporaryDirectory(prefix="mimetic-bench-") as root:
-        started = time.perf_counter()
         result, exit_code = run_app_url(Project(Path(root)), url, sims=sims, run_id=None, timeout_ms=60_000, actor=None)
-        elapsed = time.perf_counter() - started
     if exit_code != 0:
         raise SystemExit(f"the browser proof did not pass: {result.verdict} ({result.error.message if result.error else ''})")
-    return elapsed
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs of each kind (median is reported)")
-    parser.add_argument("--sims", type=int, default=2, choices=(1, 2), help="viewports in the proof")
+    parser.add_argument("--repeat", type=int, default=5, help="samples of each kind (median is reported)")
     args = parser.parse_args()
     executable = find_chromium()
     with serve_todo_app("good") as url:
-        bare_page_load(url, executable)  # warm the page cache and the driver once, outside the timings
-        bare = [bare_page_load(url, executable) for _ in range(args.runs)]
-        proof = [browser_proof(url, args.sims) for _ in range(args.runs)]
-    bare_median, proof_median = statistics.median(bare), statistics.median(proof)
-    print(f"bare Playwright page load: median {bare_median * 1000:.0f} ms over {args.runs} runs")
-    print(f"mimetic browser proof ({args.sims} viewport(s), built-in steps): median {proof_median * 1000:.0f} ms "
-          f"over {args.runs} runs")
-    print(f"overhead per run: {(proof_median - bare_median) * 1000:+.0f} ms; ratio {proof_median / bare_median:.2f}x")
+        medians = side_by_side({
+            "bare Playwright page load": lambda: bare_page_load(url, executable),
+            "mimetic run --app-url --sims 1": lambda: browser_proof(url, 1),
+            "mimetic run --app-url (desktop + mobile)": lambda: browser_proof(url, 2),
+        }, repeat=args.repeat)
+    bare = medians["bare Playwright page load"]
+    for label, seconds in medians.items():
+        extra = "" if seconds is bare else f"{(seconds - bare) * 1000:+.0f} ms, {seconds / bare:.2f}x bare"
+        row(f"{label} (median of {args.repeat})", seconds, extra)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
