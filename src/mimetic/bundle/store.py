@@ -95,6 +95,11 @@ class RunStore:
     def write_bytes(self, relative: str, data: bytes) -> Path:
         return _write(self.path(relative), atomic_write_bytes, data)
 
+    def append_line(self, relative: str, line: str) -> Path:
+        """One redacted line appended with a single O_APPEND write and flushed to disk: a crash right
+        after it still leaves the line, and readers never see half of it (ndjson journals)."""
+        return _write(self.path(relative), _append, (redact_text(line.rstrip("\n")) + "\n").encode("utf-8"))
+
     def write_bundle(self, bundle: RunBundle, *, markdown: str) -> None:
         """run.json, review.json, review.md and events.ndjson together, each atomically.
 
@@ -112,6 +117,16 @@ class RunStore:
 
     def load_bundle(self) -> RunBundle:
         return load_bundle_file(self.dir / "run.json")
+
+
+def _append(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write(path: Path, writer: Callable[[Path, Any], None], payload: Any) -> Path:

@@ -7,7 +7,6 @@ never by enumerating a provider account (upstream §9.1 #4).
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 from mimetic.bundle.store import RunStore
@@ -15,16 +14,12 @@ from mimetic.clock import now_iso
 from mimetic.contracts.evidence import SandboxReceipt
 
 RECEIPTS_FILE = "sandbox-receipts.ndjson"
-_lock = threading.Lock()
 
 
 def append_receipt(store: RunStore, *, sandbox_id: str, substrate: str, stream_id: str) -> SandboxReceipt:
-    """Append one receipt line (atomically: the whole file is rewritten by rename, under a lock)."""
+    """Append one receipt line, flushed to disk before the lane goes on."""
     receipt = SandboxReceipt(sandbox_id=sandbox_id, substrate=substrate, stream_id=stream_id, created_at=now_iso())
-    with _lock:
-        path = store.path(RECEIPTS_FILE)
-        existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-        store.write_text(RECEIPTS_FILE, existing + json.dumps(receipt.to_json()) + "\n")
+    store.append_line(RECEIPTS_FILE, json.dumps(receipt.to_json()))
     return receipt
 
 
