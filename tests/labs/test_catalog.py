@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 LAB = "schema: mimetic.lab.v1\nid: {id}\nkind: synthetic\nsims: 2\n"
@@ -76,3 +77,16 @@ def test_unknown_lab_is_not_found(cli, project):
 def test_synthetic_lab_run_uses_flag_then_manifest_sims(cli, project):
     assert cli("lab", "run", "first-run", "--json").json()["simCount"] == 4
     assert cli("lab", "run", "first-run", "--sims", "2", "--json").json()["simCount"] == 2
+
+
+def test_a_lab_names_its_persona_and_scenario_and_a_missing_one_is_an_error(cli, project):
+    _write(project, "mimetic/personas/pat.yaml", "schema: mimetic.persona.v1\nid: pat\nname: Pat the power user\n")
+    _write(project, "mimetic/labs/named.yaml", LAB.format(id="named") + "persona: pat\n")
+    result = cli("lab", "run", "named", "--run-id", "named", "--json")
+    assert result.exit_code == 0
+    bundle = json.loads((project / ".mimetic/runs/named/run.json").read_text())
+    assert bundle["persona"]["id"] == "pat" and bundle["persona"]["source"] == "mimetic/personas/pat.yaml"
+    _write(project, "mimetic/labs/ghost.yaml", LAB.format(id="ghost") + "scenario: nowhere\n")
+    missing = cli("lab", "run", "ghost", "--json")
+    assert missing.exit_code == 2 and missing.json()["error"]["code"] == "MIMETIC_SCENARIO_NOT_FOUND"
+    assert sorted(p.name for p in (project / ".mimetic/runs").iterdir() if p.is_dir()) == ["named"]

@@ -145,3 +145,31 @@ def test_live_view_urls_reach_only_the_served_overlay_while_the_lane_runs(lane_h
     assert stream_urls.snapshot() == {}  # closed sandboxes leave no stale live view behind
     for path in harness.store.dir.rglob("*"):
         assert not path.is_file() or b"liveviewsecret" not in path.read_bytes()
+
+
+def test_the_labs_persona_and_scenario_reach_each_lanes_actor(lane_harness, monkeypatch):
+    import dataclasses
+
+    from lanes.lane_fakes import FakeSubstrate
+
+    from mimetic.actors import lane_actor
+    from mimetic.contracts.evidence import ActorReport
+    from mimetic.contracts.manifests import LabActor, Persona, Scenario
+
+    calls = []
+
+    def fake_actor(plan, sandbox, **kwargs):
+        calls.append(kwargs)
+        return ActorReport(id=kwargs["stream_id"], kind="openai-cua", status="passed", verdict="passed")
+
+    monkeypatch.setattr(lane_actor, "run_lane_actor", fake_actor)
+    persona = Persona.model_validate({"schema": "mimetic.persona.v1", "id": "pat", "name": "Pat"})
+    scenario = Scenario.model_validate({"schema": "mimetic.scenario.v1", "id": "share", "title": "Share",
+                                        "goal": "Share a list with a teammate."})
+    harness = lane_harness(FakeSubstrate(), 1)
+    plan = lane_actor.LaneActorPlan.resolve(LabActor(kind="openai-cua"), {})
+    harness.runner.settings = dataclasses.replace(harness.runner.settings, actor=plan, persona=persona,
+                                                  scenario=scenario)
+    harness.runner.run(harness.jobs, concurrency=1)
+    assert calls[0]["persona"] is persona and calls[0]["scenario"] is scenario
+    assert "Share a list with a teammate." in calls[0]["goal"]

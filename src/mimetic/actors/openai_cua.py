@@ -21,6 +21,7 @@ from mimetic.safety.redact import compact_error
 
 DEFAULT_MODEL = "computer-use-preview"
 MODEL_ENV = "MIMETIC_ACTOR_MODEL"
+UPSTREAM_MODEL_ENV = "MIMETIC_OSS_META_ACTOR_MODEL"  # upstream's name for the same choice, still honoured
 MAX_RETRIES = 2
 REQUEST_TIMEOUT_CAP_S = 120.0
 RETRY_MIN_S = 30.0  # closer to the deadline than this, a failed request is not retried (no time for it)
@@ -32,7 +33,8 @@ ApiStatus = Literal["blocked", "failed", "timed_out"]
 def resolve_model(lab_actor: LabActor | None = None, environ: Mapping[str, str] | None = None) -> str:
     environ = os.environ if environ is None else environ
     lab_model = lab_actor.model if lab_actor and lab_actor.model else None
-    return (environ.get(MODEL_ENV) or "").strip() or lab_model or DEFAULT_MODEL
+    chosen = (environ.get(MODEL_ENV) or environ.get(UPSTREAM_MODEL_ENV) or "").strip()
+    return chosen or lab_model or DEFAULT_MODEL
 
 
 class ActorApiError(Exception):

@@ -89,7 +89,7 @@ def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | N
     plan = plan_proof(project, url)
     first = plan.scenarios[0] if plan.scenarios else None
     persona_id = first.persona if first and first.persona else None
-    persona, persona_model, persona_warnings = select_persona(project, persona_id) if persona_id else select_persona(project)
+    persona, persona_model, persona_warnings = select_persona(project, persona_id)
     chromium = find_chromium()
     return ProofRequest(app_url=url, surfaces=surfaces, timeout_ms=timeout_ms, actor=actor, store=store, plan=plan,
                         persona=persona, persona_model=persona_model, chromium=chromium, warnings=persona_warnings)

@@ -10,6 +10,7 @@ from typing import TypeVar
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import LifecycleEntry, PersonaRef, RunEvent, ScenarioRef, Source
 from mimetic.contracts.manifests import Persona, Scenario
+from mimetic.errors import MimeticError
 from mimetic.manifests import load_manifest
 from mimetic.project import Project
 
@@ -40,25 +41,34 @@ def source_info(project: Project) -> Source:
     return Source(package_name=package_name, mimetic_source="present" if project.source_dir.is_dir() else "missing")
 
 
-def _load_source(project: Project, folder: str, source_id: str, model: type[M], what: str) -> tuple[M | None, str, str, list[str]]:
-    """A committed persona or scenario by id: (model or None, display path, digest, warnings)."""
+def _load_source(project: Project, folder: str, source_id: str, model: type[M], what: str,
+                 required: bool) -> tuple[M | None, str, str, list[str]]:
+    """A committed persona or scenario by id: (model or None, display path, digest, warnings).
+
+    `required`: a lab named it, so a missing file is an error rather than a fall-back to the built-in one."""
     path = project.source_dir / folder / f"{source_id}.yaml"
     display = project.relative(path)
+    if not path.is_file() and required:
+        raise MimeticError(f"MIMETIC_{what.upper()}_NOT_FOUND", f"{what} {source_id!r} is not in {display}.")
     if not path.is_file():
         warn = [f"{what} file {display} was not found; using the built-in one."] if project.source_dir.is_dir() else []
         return None, display, "builtin", warn
     return load_manifest(path, model, display=display), display, digest(path.read_text(encoding="utf-8")), []
 
 
-def select_persona(project: Project, persona_id: str = "synthetic-new-user") -> tuple[PersonaRef, Persona | None, list[str]]:
-    persona, source, source_digest, warnings = _load_source(project, "personas", persona_id, Persona, "Persona")
+def select_persona(project: Project, persona_id: str | None = None) -> tuple[PersonaRef, Persona | None, list[str]]:
+    """The named persona (must exist), else the starter `synthetic-new-user` or the built-in one."""
+    persona, source, source_digest, warnings = _load_source(project, "personas", persona_id or "synthetic-new-user",
+                                                            Persona, "Persona", required=persona_id is not None)
     if persona is None:
         return BUILTIN_PERSONA, None, warnings
     return PersonaRef(id=persona.id, name=persona.name, source=source, source_digest=source_digest), persona, []
 
 
-def select_scenario(project: Project, scenario_id: str = "first-run-smoke") -> tuple[ScenarioRef, Scenario | None, list[str]]:
-    scenario, source, source_digest, warnings = _load_source(project, "scenarios", scenario_id, Scenario, "Scenario")
+def select_scenario(project: Project, scenario_id: str | None = None) -> tuple[ScenarioRef, Scenario | None, list[str]]:
+    """The named scenario (must exist), else the starter `first-run-smoke` or the built-in one."""
+    scenario, source, source_digest, warnings = _load_source(project, "scenarios", scenario_id or "first-run-smoke",
+                                                             Scenario, "Scenario", required=scenario_id is not None)
     if scenario is None:
         return BUILTIN_SCENARIO, None, warnings
     ref = ScenarioRef(id=scenario.id, title=scenario.title, goal=scenario.goal, source=source,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mimetic.bundle.compose import select_persona, select_scenario
 from mimetic.bundle.store import RunStore
 from mimetic.clock import new_run_id
 from mimetic.contracts.bundle import LabRef
@@ -70,7 +71,8 @@ def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> 
         from mimetic.labs.synthetic import run_synthetic
 
         sims = _first(options.sims, lab.sims, lab.count, 4)
-        store, _, result = run_synthetic(project, sims=sims, run_id=options.run_id, lab=ref)
+        store, _, result = run_synthetic(project, sims=sims, run_id=options.run_id, lab=ref, persona_id=lab.persona,
+                                         scenario_id=lab.scenario)
         result.warnings[:0] = warnings
         return LabRun(result, 0, store)
     repos, from_flags = _repos(resolved, options)
@@ -81,11 +83,15 @@ def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> 
         redact = oss_meta.decide_redaction(options.redact_repos, from_flags,
                                            defaults.redact_repos if defaults else None, not dry_run, repos)
         lanes = oss_meta.plan_lanes(repos, count, redact)
+        # A persona and scenario the lab names give each lane's actor who it is and what it wants.
+        persona = select_persona(project, lab.persona)[1] if lab.persona else None
+        scenario = select_scenario(project, lab.scenario)[1] if lab.scenario else None
         store = RunStore.new(project, options.run_id or new_run_id("oss-meta"))
         if not dry_run:
             from mimetic.lanes.meta import run_meta_live
 
-            return run_meta_live(project, store, resolved, lanes, repos, redact, options, warnings)
+            return run_meta_live(project, store, resolved, lanes, repos, redact, options, warnings,
+                                 persona=persona, scenario=scenario)
         return _meta_dry_run(project, store, ref, lanes, repos, redact, warnings)
     # oss-smoke
     limit = _first(options.limit, options.sims, lab.limit, lab.count, len(repos))

@@ -66,9 +66,10 @@ def _stream(sim_id: str, index: int, template: LaneTemplate, at: str) -> Stream:
                   codex=CodexBlock(contract="Codex app-server lane planned; not connected in dry-run."))
 
 
-def build_synthetic_bundle(project: Project, run_id: str, sims: int, lab: LabRef | None = None) -> tuple[RunBundle, list[str]]:
-    persona, _, persona_warn = select_persona(project)
-    scenario, _, scenario_warn = select_scenario(project)
+def build_synthetic_bundle(project: Project, run_id: str, sims: int, lab: LabRef | None = None, *,
+                           persona_id: str | None = None, scenario_id: str | None = None) -> tuple[RunBundle, list[str]]:
+    persona, _, persona_warn = select_persona(project, persona_id)
+    scenario, _, scenario_warn = select_scenario(project, scenario_id)
     warnings = missing_source_warning(project) + persona_warn + scenario_warn
     at = now_iso()
     log = EventLog()
@@ -116,10 +117,12 @@ def run_result(store: RunStore, bundle: RunBundle, warnings: list[str], *, ok: b
 
 
 def run_synthetic(project: Project, *, sims: int | None, run_id: str | None, default_sims: int = 1,
-                  lab: LabRef | None = None) -> tuple[RunStore, RunBundle, RunResult]:
+                  lab: LabRef | None = None, persona_id: str | None = None,
+                  scenario_id: str | None = None) -> tuple[RunStore, RunBundle, RunResult]:
     """Validate everything first (nothing is written on bad input), then write the dry-run bundle."""
     count = validate_sims(sims, default_sims)
     store = RunStore.new(project, run_id or new_run_id("dryrun"))
-    bundle, warnings = build_synthetic_bundle(project, store.run_id, count, lab)
+    bundle, warnings = build_synthetic_bundle(project, store.run_id, count, lab, persona_id=persona_id,
+                                              scenario_id=scenario_id)
     write_run(store, bundle)
     return store, bundle, run_result(store, bundle, warnings, lab=lab.id if lab else None)

@@ -21,6 +21,7 @@ from mimetic.actors.lane_actor import LaneActorPlan
 from mimetic.actors.preflight import Preflight
 from mimetic.bundle.store import RunStore
 from mimetic.contracts.bundle import LabRef, Review
+from mimetic.contracts.manifests import Persona, Scenario
 from mimetic.contracts.results import OssMetaLabResult, SandboxSummary
 from mimetic.labs.dispatch import LabRun, LabRunOptions
 from mimetic.labs.oss_meta import Lane, token_present
@@ -55,10 +56,11 @@ def _env_ms(name: str) -> float | None:
     return value / 1000 if value > 0 else None
 
 
-def _settings(substrate: str, private: bool, actor: LaneActorPlan, preflight: Preflight | None,
-              keep: bool) -> RunnerSettings:
+def _settings(substrate: str, private: bool, actor: LaneActorPlan, preflight: Preflight | None, keep: bool,
+              persona: Persona | None, scenario: Scenario | None) -> RunnerSettings:
     return RunnerSettings(
-        script=bootstrap_script(), substrate_name=substrate, private=private, keep=keep,
+        script=bootstrap_script(), substrate_name=substrate, private=private, keep=keep, persona=persona,
+        scenario=scenario,
         actor=actor if actor.enabled else None, actor_preflight=preflight,
         poll_interval_s=_env_ms("MIMETIC_OSS_META_COMPLETION_INTERVAL_MS") or DEFAULT_POLL_S.get(substrate, FALLBACK_POLL_S),
         timeout_s=_env_ms("MIMETIC_OSS_META_COMPLETION_TIMEOUT_MS") or DEFAULT_TIMEOUT_S,
@@ -170,7 +172,8 @@ def _reporter(options: LabRunOptions):
 
 
 def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane], repos: list[str], redact: bool,
-                  options: LabRunOptions, warnings: list[str]) -> LabRun:
+                  options: LabRunOptions, warnings: list[str], *, persona: Persona | None = None,
+                  scenario: Scenario | None = None) -> LabRun:
     lab = resolved.lab
     substrate = choose_substrate(options.substrate, lab.substrate)
     concurrency = default_concurrency(len(lanes), options.concurrency or lab.concurrency)
@@ -199,7 +202,7 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
             if ready:
                 board.event("oss-meta.live.substrate_started", f"Launching lanes on the {substrate} substrate "
                                                                f"({concurrency} at a time).")
-            runner = LaneRunner(board, choice.substrate, _settings(substrate, redact, actor, preflight, options.keep), scrubbers)
+            runner = LaneRunner(board, choice.substrate, _settings(substrate, redact, actor, preflight, options.keep, persona, scenario), scrubbers)
             outcome = runner.run(jobs, concurrency=concurrency)
             results = {r.index: r for r in outcome.results}
             interrupted = outcome.interrupted

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import Completion, Embed, StreamArtifact
 from mimetic.contracts.lanes import BootstrapCompletion
+from mimetic.contracts.manifests import Persona, Scenario
 from mimetic.labs.oss_meta import Lane
 from mimetic.lanes.board import LaneBoard
 from mimetic.lanes.completion import COMPLETION_FILE, LOG_FILE, LOG_TAIL_LINES, STATE_FILE, parse_state
@@ -81,6 +82,8 @@ class RunnerSettings:
     actor: LaneActorPlan | None = None  # the host-side actor each lane gets, when one is enabled
     actor_preflight: Preflight | None = None
     keep: bool = False  # sandboxes stay up after the run (--keep), and so do their live views
+    persona: Persona | None = None  # who each lane's actor is (the lab's persona), when the lab names one
+    scenario: Scenario | None = None  # what that actor tries to do (the lab's scenario)
 
 
 def artifact_token(stream_id: str) -> str:
@@ -185,10 +188,13 @@ class LaneRunner:
         self.board.update(index, step="An actor is using the app.", event="oss-meta.actor.started",
                           message=f"{lane.sim_id} actor started.")
         where = f" at {app_url}" if app_url else ""
-        goal = (f"The {lane.label} app is open on this screen{where}. Use it the way a first-time user would, "
-                "then report what you observed: friction, bugs, confusing moments and improvements.")
+        scenario = self.settings.scenario
+        goal = (f"The {lane.label} app is open on this screen{where}. "
+                + (scenario.goal if scenario else "Use it the way a first-time user would.")
+                + " Then report what you observed: friction, bugs, confusing moments and improvements.")
         report = run_lane_actor(self.settings.actor, sandbox, store=self.board.store, stream_id=lane.stream_id,
-                                persona=None, scenario=None, goal=goal, preflight=self.settings.actor_preflight)
+                                persona=self.settings.persona, scenario=scenario, goal=goal,
+                                preflight=self.settings.actor_preflight)
         if self.board.store.path(f"actors/{lane.stream_id}.json").is_file():
             result_artifact = StreamArtifact(label="Actor report", path=f"actors/{lane.stream_id}.json", kind="actor")
             self.board.update(index, change=lambda _sim, stream: stream.artifacts.append(result_artifact))
