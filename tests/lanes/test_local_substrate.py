@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.git_repos import ENV_DUMP_APP, SLOW_APP, make_mirror
+from fixtures.processes import lane_processes
 
 from conftest import CHROMIUM
 
@@ -39,23 +40,6 @@ def mirror(tmp_path, monkeypatch):
 
 def _run_dir(project: Path, run_id: str) -> Path:
     return project / ".mimetic" / "runs" / run_id
-
-
-def _leftover_processes(project: Path) -> list[int]:
-    """Live (not zombie) processes whose lane marker points into this project."""
-    marker = f"MIMETIC_LANE_ROOT={project}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if state not in ("Z", "X") and any(item.startswith(marker) for item in environ.split(b"\0")):
-            found.append(int(entry.name))
-    return found
 
 
 def test_two_lanes_clone_init_start_prove_and_verify_the_fixture_app(cli, project, mirror):
@@ -81,7 +65,7 @@ def test_two_lanes_clone_init_start_prove_and_verify_the_fixture_app(cli, projec
     receipts = [json.loads(line) for line in (run / "sandbox-receipts.ndjson").read_text().splitlines()]
     assert sorted((r["sandboxId"], r["substrate"]) for r in receipts) == [("oss-01", "local"), ("oss-02", "local")]
     assert not (project / ".mimetic/tmp/oss-meta/local-e2e").exists()
-    assert not _leftover_processes(project)
+    assert not lane_processes(project)
     assert cli("verify", "--run", "local-e2e", "--json").json()["ok"]
 
 
@@ -110,7 +94,7 @@ def test_blocked_and_failed_lanes_leave_others_running_and_no_secret_reaches_any
              for name, value in canaries.items() if value.encode() in path.read_bytes()]
     assert leaks == []
     assert not any(value in result.stdout for value in canaries.values())
-    assert not _leftover_processes(project)
+    assert not lane_processes(project)
     assert cli("verify", "--run", "mixed", "--json").json()["ok"]
 
 
@@ -145,7 +129,7 @@ def test_ctrl_c_mid_run_exits_130_stops_every_lane_process_and_leaves_a_verifiab
     reasons = sorted(s["completion"]["reason"] for s in bundle["streams"])
     assert reasons[:2] == ["Cancelled before launch (interrupted)."] * 2
     assert all(r.startswith("Interrupted (Ctrl-C) during: Waiting for the app on loopback") for r in reasons[2:])
-    assert not _leftover_processes(project)
+    assert not lane_processes(project)
     assert not (project / ".mimetic/tmp/oss-meta/sigint").exists()
     verify = subprocess.run([sys.executable, "-m", "mimetic", "verify", "--run", "sigint", "--json", "--cwd", str(project)],
                             capture_output=True, text=True, env=env)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.git_repos import make_mirror
+from fixtures.processes import lane_processes
 from reliability.support import mimetic_process, verify_ok
 
 from conftest import CHROMIUM
@@ -35,24 +36,6 @@ pytestmark = [
 SEED = int(os.environ.get("MIMETIC_RELIABILITY_SEED", "20260505"))
 # A 4-lane local run takes about 15 s on 2 cores; one delay is drawn from each window.
 WINDOWS = ((0.3, 1.5), (1.5, 5.0), (5.0, 12.0))
-
-
-def lane_processes(project: Path) -> list[str]:
-    """Live processes whose lane marker points into this project (`MIMETIC_LANE_ROOT=<project>/...`)."""
-    marker = f"MIMETIC_LANE_ROOT={project}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
-            environ = (entry / "environ").read_bytes()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if state not in ("Z", "X") and any(item.startswith(marker) for item in environ.split(b"\0")):
-            found.append(f"{entry.name}: {command[:120]}")
-    return found
 
 
 def test_sigint_at_random_points_of_a_local_lab_run_leaves_a_verifiable_run_and_nothing_running(tmp_path, project):
