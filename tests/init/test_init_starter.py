@@ -103,7 +103,8 @@ def test_starter_file_passes_the_public_safety_scan(relative):
 
 
 def test_fixture_is_a_synthetic_json_record():
-    fixture = json.loads(starter_bytes("fixtures/synthetic-login-state.json"))
-    assert fixture["schema"] == "mimetic.synthetic-fixture.v1"
-    assert fixture["synthetic"] is True
-    assert fixture["user"]["email"].endswith(".test")  # a reserved domain that cannot belong to anyone
+    from mimetic.contracts.manifests import SyntheticFixture
+
+    fixture = SyntheticFixture.model_validate_json(starter_bytes("fixtures/synthetic-login-state.json"))
+    assert fixture.synthetic is True
+    assert fixture.user["email"].endswith(".test")  # a reserved domain that cannot belong to anyone

@@ -250,3 +250,15 @@ class Milestones(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.milestones.v1"
     schema_: Literal["mimetic.milestones.v1"] = Field(alias="schema")
     milestones: list[Milestone]
+
+
+class SyntheticFixture(Manifest):
+    """State a scenario may start from. Always invented: `synthetic: true` is the author's promise."""
+
+    SCHEMA_ID: ClassVar[str] = "mimetic.synthetic-fixture.v1"
+    schema_: Literal["mimetic.synthetic-fixture.v1"] = Field(alias="schema")
+    id: PublicToken
+    synthetic: Literal[True]
+    description: str = ""
+    user: dict[str, str] = Field(default_factory=dict)
+    session: dict[str, str] = Field(default_factory=dict)
