@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mimetic.actors.computer import Computer
 from mimetic.bundle.store import atomic_write_bytes, contained
+from mimetic.contracts.lanes import BootstrapCompletion
 from mimetic.lanes.env import host_basics
 from mimetic.lanes.processes import stop_lane_processes
 from mimetic.lanes.substrate import LaneSpec
@@ -41,6 +42,8 @@ class LocalSandbox:
         self._nested_run_id: str | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._browser = None  # the actor's Chromium (a launch_chromium context), once it asked for a screen
+        self._computer: Computer | None = None
 
     @property
     def marker(self) -> str:
@@ -82,7 +85,28 @@ class LocalSandbox:
         return None
 
     def computer(self) -> Computer | None:
-        return None
+        """A headless Chromium page on the lane's app, for the host-side actor (the app listens on loopback).
+
+        Opened on first use, in the lane's own thread (Playwright's sync API is thread-bound), and closed
+        with the lane."""
+        if self._computer is None:
+            from mimetic.actors.playwright_computer import PlaywrightComputer
+            from mimetic.browser.chromium import DESKTOP, find_chromium, launch_chromium
+
+            browser = launch_chromium(find_chromium())
+            page = browser.__enter__().new_context(DESKTOP).new_page()
+            self._browser = browser
+            if url := self._app_url():
+                page.goto(url, wait_until="domcontentloaded")
+            self._computer = PlaywrightComputer(page)
+        return self._computer
+
+    def _app_url(self) -> str | None:
+        raw = self.read_file("completion.json")
+        try:
+            return BootstrapCompletion.model_validate_json(raw).app_url if raw else None
+        except ValueError:
+            return None
 
     def close(self) -> None:
         with self._lock:
@@ -90,6 +114,8 @@ class LocalSandbox:
                 return
             self._closed = True
             process = self._process
+        if self._browser is not None:
+            self._browser.__exit__(None, None, None)
         stop_lane_processes(self.marker, process.pid if process else None)
         if process is not None:
             try:
