@@ -112,3 +112,25 @@ def test_a_run_without_receipts_has_nothing_to_clean(cli, dry_run):
 def test_unknown_run_is_a_usage_error(cli):
     call = cli("cleanup", "--run", "no-such-run", "--json")
     assert call.exit_code == 2 and call.json()["error"]["code"] == "MIMETIC_RUN_NOT_FOUND"
+
+
+def test_cleanup_json_names_the_project_by_marker_so_the_run_still_verifies(cli, project, dry_run):
+    write_receipts(project, dry_run, ("local-oss-01", "local"))
+    data = cli("cleanup", "--run", dry_run, "--json").json()
+    assert data["cwd"] == str(project)  # stdout keeps the real cwd; the file does not
+    written = json.loads((project / ".mimetic/runs/run-1/cleanup.json").read_text())
+    assert written["cwd"] == "[target-cwd]"
+    assert cli("verify", "--run", dry_run, "--json").exit_code == 0
+
+
+def test_killing_by_id_needs_no_source_checkout(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("E2B_API_KEY", E2B_KEY)
+    monkeypatch.setattr("mimetic.lanes.wheel.source_checkout", lambda: None)  # mimetic installed from a wheel
+    fake = make_fake_sandbox(tmp_path / "e2b")
+    alive = fake.create(envs={})
+    write_receipts(project, "run-4", (alive.sandbox_id, "e2b"))
+    try:
+        result, exit_code = cleanup_run(Project(project), "run-4", e2b_factory=fake)
+    finally:
+        stop_all(fake)
+    assert exit_code == 0 and result.killed == [alive.sandbox_id] and result.skipped == []

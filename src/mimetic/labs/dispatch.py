@@ -39,7 +39,6 @@ class LabRun:
     result: Any
     exit_code: int
     store: RunStore | None
-    warnings: list[str] = field(default_factory=list)
 
 
 def _first(*values):
@@ -107,10 +106,9 @@ def _meta_dry_run(project, store, ref, lanes, repos, redact, warnings) -> LabRun
 
     bundle = oss_meta.build_dry_run_bundle(project, store.run_id, lanes, ref)
     write_run(store, bundle, oss_meta.assigned_repos_section(lanes))
-    shown_repos = sorted({lane.label for lane in lanes}) if redact else repos
     result = OssMetaLabResult(
         ok=True, run_id=store.run_id, cwd=str(project.root), dry_run=True, live_requested=False, count=len(lanes),
-        repos=shown_repos, redact_repos=redact, verdict=bundle.review.verdict,
+        repos=oss_meta.shown_repos(lanes, repos, redact), redact_repos=redact, verdict=bundle.review.verdict,
         assignments=[lane.assignment() for lane in lanes], bundle_path=f"{store.artifact_root}/run.json",
         warnings=warnings,
     )

@@ -6,7 +6,6 @@ This module plans lanes and writes the dry-run contract bundle; live lanes are r
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from mimetic.bundle.compose import EventLog, source_info
@@ -18,10 +17,10 @@ from mimetic.contracts.bundle import (
 from mimetic.contracts.results import Assignment
 from mimetic.errors import MimeticError
 from mimetic.labs.synthetic import DRY_RUN_GAPS
+from mimetic.lanes.env import github_token
 from mimetic.project import Project
 from mimetic.safety.slugs import slug_token
 
-TOKEN_ENV_NAMES = ("GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT")
 META_PERSONA = PersonaRef(id="oss-meta-codex-tui-operators", name="OSS meta-lab operators", source="builtin",
                           source_digest="builtin")
 META_SCENARIO = ScenarioRef(id="oss-meta-observer-of-observers", title="Observer of Observers",
@@ -51,10 +50,6 @@ def validate_count(count: int | None, name: str = "--count") -> int:
     return count
 
 
-def token_present() -> bool:
-    return any(os.environ.get(name) for name in TOKEN_ENV_NAMES)
-
-
 def decide_redaction(explicit: bool | None, repos_from_flags: bool, manifest_default: bool | None,
                      live: bool, repos: list[str]) -> bool:
     """Upstream's rule: the flag wins; repos given on the command line redact; then the manifest; then live runs."""
@@ -64,7 +59,7 @@ def decide_redaction(explicit: bool | None, repos_from_flags: bool, manifest_def
         return True
     if manifest_default is not None:
         return manifest_default
-    return live and (token_present() or bool(repos))
+    return live and (github_token() is not None or bool(repos))
 
 
 def plan_lanes(repos: list[str], count: int, redact: bool) -> list[Lane]:
@@ -148,3 +143,8 @@ def build_dry_run_bundle(project: Project, run_id: str, lanes: list[Lane], lab: 
 
 def assigned_repos_section(lanes: list[Lane]) -> dict[str, list[str]]:
     return {"Assigned Repos": [f"{lane.sim_id}: {lane.label}" for lane in lanes]}
+
+
+def shown_repos(lanes: list[Lane], repos: list[str], redact: bool) -> list[str]:
+    """The repos a result may name: the public labels when redacting, else the slugs as given."""
+    return sorted({lane.label for lane in lanes}) if redact else repos

@@ -21,9 +21,12 @@ from pathlib import Path
 
 from mimetic.bundle.store import atomic_write_json, atomic_write_text, validate_run_id
 from mimetic.clock import new_run_id, now_iso
+from mimetic.contracts.bundle import TARGET_CWD_MARKER
 from mimetic.contracts.smoke import OssLabResult, SmokeCleanup, SmokeRepo, SmokeStep
 from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.labs.dispatch import LabRun
+from mimetic.lanes.bootstrap import PRIVATE_TOKEN_NAME
+from mimetic.lanes.env import GITHUB_TOKEN_NAMES
 from mimetic.lanes.pool import default_concurrency, fan_out
 from mimetic.project import Project
 from mimetic.safety.redact import compact_error
@@ -32,7 +35,7 @@ from mimetic.safety.slugs import clone_url, slug_token, validate_slug
 CLONE_TIMEOUT_S = 120
 STEP_TIMEOUT_S = 300
 FOOTER = "All clones are disposable public OSS trials. Do not commit cloned target changes."
-TOKEN_ENV = ("GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT", "MIMETIC_GITHUB_TOKEN", "GIT_ASKPASS", "SSH_ASKPASS")
+TOKEN_ENV = (*GITHUB_TOKEN_NAMES, PRIVATE_TOKEN_NAME, "GIT_ASKPASS", "SSH_ASKPASS")
 
 
 def validate_limit(limit: object) -> int:
@@ -191,7 +194,7 @@ def changed_files(clone: Path) -> list[str]:
 
 def write_report(report_dir: Path, result: OssLabResult, *, lab_id: str) -> None:
     data = result.to_json()
-    data["cwd"] = "[target-cwd]"  # files under .mimetic never hold the absolute project path
+    data["cwd"] = TARGET_CWD_MARKER  # files under .mimetic never hold the absolute project path
     atomic_write_json(report_dir / "report.json", data)
     atomic_write_text(report_dir / "report.md", report_markdown(result, lab_id))
 

@@ -17,7 +17,7 @@ from mimetic.bundle.compose import EventLog, source_info
 from mimetic.bundle.store import RunStore, review_markdown
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import LabRef, Review, RunBundle, Simulation, Stream
-from mimetic.labs.oss_meta import META_PERSONA, META_SCENARIO, Lane, lane_records
+from mimetic.labs.oss_meta import META_PERSONA, META_SCENARIO, Lane, assigned_repos_section, lane_records
 from mimetic.project import Project
 
 FLUSH_INTERVAL_S = 0.25
@@ -89,7 +89,7 @@ class LaneBoard:
         for sim, lane in zip(self.bundle.simulations, self.lanes):
             reason = self.reasons.get(lane.index)
             lanes.append(f"{sim.id} {lane.label}: {sim.status}" + (f" — {reason}" if reason else ""))
-        return {"Assigned Repos": [f"{lane.sim_id}: {lane.label}" for lane in self.lanes], "Lanes": lanes}
+        return {**assigned_repos_section(self.lanes), "Lanes": lanes}
 
     # --- changing --------------------------------------------------------------------------------
 
@@ -133,24 +133,26 @@ class LaneBoard:
         self.bundle.events = list(self.log.events)
         self.bundle.lifecycle = list(self.log.lifecycle)
 
+    def _snapshot(self) -> tuple[RunBundle, dict[str, list[str]], list[dict]]:
+        """A consistent copy of the bundle, its review sections and the table rows; clears pending changes."""
+        with self._lock:
+            self._dirty.clear()
+            self._sync()
+            return self.bundle.model_copy(deep=True), self.sections(), self.rows()
+
     def publish(self) -> None:
         """Bundle, latest pointer and Observer (`write_run`): at the start and at the end of a run."""
         from mimetic.labs.synthetic import write_run
 
         with self._write_lock:
-            with self._lock:
-                self._sync()
-                snapshot, sections, rows = self.bundle.model_copy(deep=True), self.sections(), self.rows()
+            snapshot, sections, rows = self._snapshot()
             write_run(self.store, snapshot, sections)
             self._report(rows)
 
     def flush(self) -> None:
         """Write the current state (run.json, review, events.ndjson) from a consistent snapshot."""
         with self._write_lock:
-            with self._lock:
-                self._dirty.clear()
-                self._sync()
-                snapshot, sections, rows = self.bundle.model_copy(deep=True), self.sections(), self.rows()
+            snapshot, sections, rows = self._snapshot()
             self.store.write_bundle(snapshot, markdown=review_markdown(snapshot, sections))
             self._report(rows)
 

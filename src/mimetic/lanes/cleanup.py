@@ -7,19 +7,16 @@ skipped) is written to `cleanup.json` in the run directory.
 
 from __future__ import annotations
 
-import json
-
-from pydantic import ValidationError
-
 from mimetic.bundle.store import RunStore, resolve_run
 from mimetic.clock import now_iso
+from mimetic.contracts.bundle import TARGET_CWD_MARKER
 from mimetic.contracts.cleanup import CleanupIssue, CleanupResult
 from mimetic.contracts.evidence import SandboxReceipt
 from mimetic.errors import MimeticError
+from mimetic.lanes.receipts import RECEIPTS_FILE, scan_receipts
 from mimetic.project import Project
 from mimetic.safety.redact import compact_error
 
-RECEIPTS = "sandbox-receipts.ndjson"
 CLEANUP = "cleanup.json"
 
 
@@ -30,28 +27,18 @@ def open_run(project: Project, run: str | None) -> RunStore:
     except MimeticError:
         if run and run != "latest":
             store = RunStore(project, run)
-            if (store.dir / RECEIPTS).is_file():
+            if (store.dir / RECEIPTS_FILE).is_file():
                 return store
         raise
 
 
 def read_receipts(store: RunStore) -> tuple[list[SandboxReceipt], list[str]]:
     """Receipts in file order, first occurrence of each id; unreadable lines become warnings."""
-    path = store.dir / RECEIPTS
-    if not path.is_file():
-        return [], []
-    receipts: dict[str, SandboxReceipt] = {}
-    warnings = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            receipt = SandboxReceipt.model_validate(json.loads(line))
-        except (ValueError, ValidationError):
-            warnings.append(f"{RECEIPTS} line {number} is not a sandbox receipt; ignored.")
-            continue
-        receipts.setdefault(receipt.sandbox_id, receipt)
-    return list(receipts.values()), warnings
+    receipts, warnings = scan_receipts(store.dir)
+    first: dict[str, SandboxReceipt] = {}
+    for receipt in receipts:
+        first.setdefault(receipt.sandbox_id, receipt)
+    return list(first.values()), warnings
 
 
 def cleanup_run(project: Project, run: str | None = None, *, e2b_factory=None) -> tuple[CleanupResult, int]:
@@ -61,7 +48,7 @@ def cleanup_run(project: Project, run: str | None = None, *, e2b_factory=None) -
     if not receipts:
         warnings.append(f"No sandbox receipts in run {store.run_id}: nothing to clean up.")
     result = CleanupResult(ok=True, run_id=store.run_id, cwd=str(project.root),
-                           receipts_path=f"{store.artifact_root}/{RECEIPTS}",
+                           receipts_path=f"{store.artifact_root}/{RECEIPTS_FILE}",
                            cleanup_path=f"{store.artifact_root}/{CLEANUP}", completed_at=now_iso(), warnings=warnings)
     e2b = None
     for receipt in receipts:
@@ -77,7 +64,7 @@ def cleanup_run(project: Project, run: str | None = None, *, e2b_factory=None) -
             from mimetic.lanes.e2b import E2BSubstrate
 
             e2b = E2BSubstrate(project=project, run_id=store.run_id, sandbox_factory=e2b_factory)
-        missing = e2b.missing_requirements()
+        missing = e2b.missing_for_kill()
         if missing:
             reason = f"Needs {', '.join(missing)} to kill E2B sandboxes."
             result.skipped.append(CleanupIssue(id=sandbox_id, reason=reason))
@@ -90,5 +77,6 @@ def cleanup_run(project: Project, run: str | None = None, *, e2b_factory=None) -
         (result.killed if outcome == "killed" else result.already_gone).append(sandbox_id)
     result.ok = not (result.failed or result.skipped)
     result.completed_at = now_iso()
-    store.write_json(CLEANUP, result.to_json())
+    # The run directory must stay verifiable: the file names the project by marker, never by absolute path.
+    store.write_json(CLEANUP, {**result.to_json(), "cwd": TARGET_CWD_MARKER})
     return result, 0 if result.ok else 1

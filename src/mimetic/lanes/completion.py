@@ -93,7 +93,8 @@ def build_completion(root: Path, exit_code: int) -> BootstrapCompletion:
         study = rate_study(repo, facts, evidence_texts=[log_tail],
                            app_url_proof_passed=state.get("nested_proof") == "app-url"
                            and state.get("nested_proof_status") == "passed")
-        setup = build_setup_quality(repo, study=study, private=os.environ.get("MIMETIC_LANE_PRIVATE") == "1")
+        setup = build_setup_quality(repo, study=study, private=os.environ.get("MIMETIC_LANE_PRIVATE") == "1",
+                                    facts=facts)
     nested_observer = state.get("nested_observer") == "rendered"
     return BootstrapCompletion(
         status=status, reason=scrub(reason), exit_code=exit_code, step=state.get("step"),

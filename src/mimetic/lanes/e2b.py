@@ -135,11 +135,7 @@ class E2BSubstrate:
     # --- substrate protocol -----------------------------------------------------------------
 
     def missing_requirements(self) -> list[str]:
-        missing = []
-        if not (os.environ.get("E2B_API_KEY") or self.api_params.get("api_key")):
-            missing.append("E2B_API_KEY")
-        if self._factory is None and importlib.util.find_spec("e2b_desktop") is None:
-            missing.append("e2b-desktop (pip install 'e2b-desktop>=2.7,<3')")
+        missing = self.missing_for_kill()
         if self._wheel_source is None:
             from mimetic.lanes.wheel import source_checkout
 
@@ -163,6 +159,15 @@ class E2BSubstrate:
         return True
 
     # --- e2b specifics ----------------------------------------------------------------------
+
+    def missing_for_kill(self) -> list[str]:
+        """What killing a sandbox by id needs: the key and the SDK (no source checkout, unlike a launch)."""
+        missing = []
+        if not (os.environ.get("E2B_API_KEY") or self.api_params.get("api_key")):
+            missing.append("E2B_API_KEY")
+        if self._factory is None and importlib.util.find_spec("e2b_desktop") is None:
+            missing.append("e2b-desktop (pip install 'e2b-desktop>=2.7,<3')")
+        return missing
 
     def kill_outcome(self, sandbox_id: str) -> KillOutcome:
         """Kill one sandbox by exact id; a 404 (already gone) is not an error."""

@@ -94,8 +94,9 @@ class LocalSandbox:
             from mimetic.browser.chromium import DESKTOP, find_chromium, launch_chromium
 
             browser = launch_chromium(find_chromium())
-            page = browser.__enter__().new_context(DESKTOP).new_page()
-            self._browser = browser
+            launched = browser.__enter__()
+            self._browser = browser  # from here on close() stops it, even if opening the page fails
+            page = launched.new_context(DESKTOP).new_page()
             if url := self._app_url():
                 page.goto(url, wait_until="domcontentloaded")
             self._computer = PlaywrightComputer(page)

@@ -24,7 +24,7 @@ from mimetic.contracts.bundle import LabRef, Review
 from mimetic.contracts.manifests import Persona, Scenario
 from mimetic.contracts.results import OssMetaLabResult, SandboxSummary
 from mimetic.labs.dispatch import LabRun, LabRunOptions
-from mimetic.labs.oss_meta import Lane, token_present
+from mimetic.labs.oss_meta import Lane, shown_repos
 from mimetic.lanes.board import LaneBoard
 from mimetic.lanes.bootstrap import bootstrap_inputs, bootstrap_script
 from mimetic.lanes.env import git_base_url, github_token
@@ -182,7 +182,7 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
     board.publish()
     board.log.mark("oss-meta.observer.ready", "Placeholder Observer written before any provider work.")
     warnings = list(warnings)
-    if not token_present():
+    if github_token() is None:
         warnings.append("No GH_TOKEN/GITHUB_TOKEN/GITHUB_PAT: public repos can clone, but private GitHub repos will "
                         "fail access preflight.")
     scrubbers = {lane.index: lane_scrubber(lane_root=None, project_root=project.root, home=Path.home(),
@@ -231,7 +231,7 @@ def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[i
         stream = board.stream(lane.index)
         sandboxes.append(SandboxSummary(
             stream_id=lane.stream_id, repo=lane.label,
-            url_present=bool(runner and lane.stream_id in runner.stream_urls),
+            url_present=bool(runner and lane.stream_id in runner.live_views),
             completion_status=stream.status, completion_reason=board.reasons.get(lane.index),
             actor_status=stream.ui.actor_status, app_status=stream.ui.app_status,
             screenshot_present=bool(result and result.screenshot),
@@ -240,7 +240,7 @@ def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[i
     observer = store.dir / "observer" / "index.html"
     return OssMetaLabResult(
         ok=verdict == "pass", run_id=store.run_id, cwd=str(project.root), dry_run=False, live_requested=True,
-        substrate=substrate, count=len(board.lanes), repos=sorted({lane.label for lane in board.lanes}) if redact else repos,
+        substrate=substrate, count=len(board.lanes), repos=shown_repos(board.lanes, repos, redact),
         redact_repos=redact, verdict=verdict, assignments=[lane.assignment() for lane in board.lanes],
         sandboxes=sandboxes, bundle_path=f"{store.artifact_root}/run.json",
         observer=f"{store.artifact_root}/observer/index.html" if observer.is_file() else None, warnings=warnings,

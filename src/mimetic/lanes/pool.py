@@ -61,11 +61,13 @@ def fan_out(
     except KeyboardInterrupt:
         interrupted = True
         stop.set()
-        for future in pending:
+        # Every future without a result, not just `pending`: the interrupt may land while `done` is being read.
+        unsettled = [future for future, index in futures.items() if index not in results]
+        for future in unsettled:
             if future.cancel():
                 index = futures[future]
                 results[index] = on_cancel(items[index])
-        for future in pending:
+        for future in unsettled:
             if not future.cancelled():
                 results[futures[future]] = future.result()
     finally:

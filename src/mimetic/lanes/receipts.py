@@ -25,16 +25,23 @@ def append_receipt(store: RunStore, *, sandbox_id: str, substrate: str, stream_i
 
 def read_receipts(run_dir: Path) -> list[SandboxReceipt]:
     """Every readable receipt in a run directory, in the order written (unreadable lines are skipped)."""
+    return scan_receipts(run_dir)[0]
+
+
+def scan_receipts(run_dir: Path) -> tuple[list[SandboxReceipt], list[str]]:
+    """Every readable receipt in the order written, and a warning for each line that is not one."""
     from pydantic import ValidationError
 
-    receipts = []
+    receipts, warnings = [], []
     try:
-        lines = (run_dir / RECEIPTS_FILE).read_text(encoding="utf-8").splitlines()
+        lines = (run_dir / RECEIPTS_FILE).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return receipts
-    for line in lines:
+        return receipts, warnings
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
         try:
             receipts.append(SandboxReceipt.model_validate(json.loads(line)))
         except (ValueError, ValidationError):
-            continue
-    return receipts
+            warnings.append(f"{RECEIPTS_FILE} line {number} is not a sandbox receipt; ignored.")
+    return receipts, warnings

@@ -63,7 +63,6 @@ class LaneResult:
     status: str
     reason: str
     sandbox_id: str | None = None
-    url_present: bool = False
     completion: BootstrapCompletion | None = None
     screenshot: bool = False
     log_tail: str = ""
@@ -98,7 +97,7 @@ class LaneRunner:
         self.substrate = substrate
         self.settings = settings
         self.scrubbers = scrubbers
-        self.stream_urls: dict[str, str] = {}  # auth-bearing live views: memory only, never written
+        self.live_views: set[str] = set()  # stream ids that got a live view (the URLs live in observer.runtime only)
         self.warnings: list[str] = []
         self._sandbox_ids: dict[int, str] = {}
         self._lock = threading.Lock()
@@ -149,9 +148,8 @@ class LaneRunner:
         if url:
             from mimetic.observer.runtime import stream_urls
 
-            self.stream_urls[lane.stream_id] = url
+            self.live_views.add(lane.stream_id)
             stream_urls.set(lane.stream_id, url)  # the served Observer overlays it; nothing writes it
-            result.url_present = True
             self.board.update(index, event="oss-meta.e2b.stream.started",
                               message=f"{lane.sim_id} live view started (URL kept in memory only).",
                               change=lambda _sim, stream: setattr(stream, "transport", "sse"))

@@ -145,8 +145,9 @@ def _summarise(checks: list[QualityCheck]) -> tuple[str, str]:
     return "needs_review", f"{gaps} setup-quality gap(s) need review."
 
 
-def build_setup_quality(repo: Path, *, study: StudyQuality | None = None, private: bool = False) -> SetupQuality:
-    facts = setup_facts(repo)
+def build_setup_quality(repo: Path, *, study: StudyQuality | None = None, private: bool = False,
+                        facts: MimeticSetupFacts | None = None) -> SetupQuality:
+    facts = facts or setup_facts(repo)
     checks = setup_checks(facts)
     status, summary = _summarise(checks)
     tree = _walk(repo)
