@@ -141,3 +141,20 @@ def test_attached_watch_serves_until_ctrl_c_then_exits_0_with_the_bundle_intact(
     assert verify.exit_code == 0 and verify.json()["ok"] is True
     with pytest.raises(OSError):
         urllib.request.urlopen(url, timeout=2)  # the server is gone
+
+
+def test_a_lab_that_writes_no_run_stops_the_server_it_was_given(project, monkeypatch):
+    from types import SimpleNamespace
+
+    from mimetic.errors import MimeticError
+    from mimetic.observer.watch import WatchRequest, run_watch
+    from mimetic.project import Project
+
+    served = []
+    monkeypatch.setattr("mimetic.labs.dispatch.run_lab",
+                        lambda *a, **k: SimpleNamespace(result=None, exit_code=1, store=None))
+    with pytest.raises(MimeticError) as error:
+        run_watch(Project(project.resolve()), WatchRequest(lab="first-run"), follow=True, on_serving=served.append)
+    assert error.value.code == "MIMETIC_WATCH_NO_OBSERVER" and len(served) == 1
+    with pytest.raises(OSError):
+        urllib.request.urlopen(served[0], timeout=2)  # the server is gone

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from fixtures.feedback_bundles import acceptance_two
 from ruamel.yaml import YAML
 
@@ -46,6 +47,15 @@ def test_closing_keywords_are_scrubbed_from_candidate_text(project: Path) -> Non
     assert not CLOSING.search(markdown)
     assert "The Shut button shuts nothing" in markdown and "see #12" in markdown
     assert scrub_closing_keywords("enclosed closet") == "enclosed closet"  # only whole words
+
+
+@pytest.mark.parametrize(("text", "scrubbed"), [
+    ("Fixes: #3", "see: #3"), ("resolved octo/app#4", "see octo/app#4"),
+    ("fixed https://github.com/octo/app/issues/9", "see https://github.com/octo/app/issues/9"),
+])
+def test_linking_words_before_any_issue_reference_form_are_scrubbed(text: str, scrubbed: str) -> None:
+    assert scrub_closing_keywords(text) == scrubbed
+    assert scrub_closing_keywords("the fix is easy") == "the fix is easy"  # no reference, nothing to link
 
 
 def test_url_targets_the_repo_new_issue_page_and_decodes_to_the_markdown(project: Path) -> None:

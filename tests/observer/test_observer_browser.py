@@ -181,6 +181,12 @@ def test_markup_in_lane_label_log_and_step_renders_as_text(visit, xss, target):
     assert page.evaluate("document.scripts.length") == 2
 
 
+def test_a_malformed_focus_hash_opens_the_grid_instead_of_breaking_the_page(visit, rich):
+    page = visit(page_url(rich, "file") + "#focus=%E0%A4%A").page  # not valid percent-encoding
+    assert page.locator("#focus").is_hidden()
+    assert page.locator(".tile").count() == LANES
+
+
 @pytest.mark.parametrize("target", ["file", "served"])
 def test_the_page_requests_nothing_outside_its_own_origin(visit, rich, target):
     url = page_url(rich, target)

@@ -91,6 +91,15 @@ def test_actor_report_referenced_by_a_lane_shows_status_steps_cost_and_findings(
     assert all("actor" not in other for other in others)
 
 
+def test_an_actor_report_symlinked_out_of_the_run_is_not_read_into_the_page(run, tmp_path):
+    store, bundle = run
+    report = store.dir / f"actors/{bundle.streams[0].id}.json"
+    outside = tmp_path / "outside-actor.json"
+    outside.write_text(report.read_text())
+    report.unlink()
+    report.symlink_to(outside)
+    assert "actor" not in observer_data(store, bundle)["streams"][0]
+
 def test_screenshot_is_resolved_relative_to_the_page_and_links_point_at_the_bundle(run):
     store, _ = run
     data = json.loads((store.dir / "observer/observer-data.json").read_text())

@@ -43,6 +43,10 @@ class Surface:
     def stream_id(self) -> str:
         return f"{self.sim_id}-stream"
 
+    @property
+    def trace_path(self) -> str:
+        return f"traces/{self.name}.json"
+
 
 DESKTOP = Surface("desktop", "Desktop 1440x960", TraceViewport(width=1440, height=960, device_scale_factor=1))
 MOBILE = Surface("mobile", "Mobile 390x844", TraceViewport(width=390, height=844, device_scale_factor=2,
@@ -125,14 +129,14 @@ def launch_chromium(executable: str) -> Iterator[LaunchedBrowser]:
         try:
             yield LaunchedBrowser(browser, f"{Path(executable).name} {browser.version}")
         finally:
-            _quietly(browser.close)
+            close_quietly(browser.close)
     finally:
         if playwright is not None:
-            _quietly(playwright.stop)
+            close_quietly(playwright.stop)
         shutil.rmtree(profile_root, ignore_errors=True)
 
 
-def _quietly(close) -> None:
+def close_quietly(close) -> None:
     # After Ctrl-C the browser and driver got the same SIGINT and may already be gone; closing them must
     # not replace the interrupt with a driver error.
     try:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mimetic.browser.chromium import LaunchedBrowser, Surface
+from mimetic.browser.chromium import LaunchedBrowser, Surface, close_quietly
 from mimetic.browser.steps import AppUnreachable, ProofStep, StepContext, playwright_reason
 from mimetic.bundle.compose import EventLog
 from mimetic.bundle.store import RunStore
@@ -179,7 +179,7 @@ def run_lane(launched: LaunchedBrowser, surface: Surface, steps: list[ProofStep]
             log.add("browser-app.page.errors", f"{surface.name}: {len(recorder.console_errors)} console error(s), "
                     f"{len(recorder.failed_requests)} failed request(s).", level="warn", sim_id=sim, stream_id=stream)
     finally:
-        context.close()
+        close_quietly(context.close)
 
     trace = BrowserTrace(
         captured_at=now_iso(), app_url=app_url, surface=surface.name, viewport=surface.viewport, browser=launched.label,
@@ -188,9 +188,8 @@ def run_lane(launched: LaunchedBrowser, surface: Surface, steps: list[ProofStep]
         status="blocked" if status == "timed_out" else status, reason=reason, scenario_id=scenario_id,
         steps=trace_steps, console_errors=recorder.console_errors, failed_requests=recorder.failed_requests,
         screenshot_path=screenshot)
-    trace_path = f"traces/{surface.name}.json"
-    store.write_json(trace_path, trace.to_json())
+    store.write_json(surface.trace_path, trace.to_json())
     log.add(f"browser-app.lane.{status}", f"{surface.name}: {reason}", level="info" if status == "passed" else "warn",
             sim_id=sim, stream_id=stream)
-    return LaneResult(surface=surface, status=status, reason=reason, trace=trace, trace_path=trace_path,
+    return LaneResult(surface=surface, status=status, reason=reason, trace=trace, trace_path=surface.trace_path,
                       screenshot_path=screenshot, started_at=started_at, ended_at=now_iso(), actor_report=report)

@@ -243,7 +243,6 @@ def _interrupted_lane(request: ProofRequest, surface: Surface) -> LaneResult:
     trace = BrowserTrace(captured_at=at, app_url=request.app_url, surface=surface.name, viewport=surface.viewport,
                          browser="chromium", duration_ms=0, ok=False, status="interrupted", reason=reason,
                          scenario_id=request.plan.ref.id)
-    trace_path = f"traces/{surface.name}.json"
-    request.store.write_json(trace_path, trace.to_json())
-    return LaneResult(surface=surface, status="interrupted", reason=reason, trace=trace, trace_path=trace_path,
+    request.store.write_json(surface.trace_path, trace.to_json())
+    return LaneResult(surface=surface, status="interrupted", reason=reason, trace=trace, trace_path=surface.trace_path,
                       screenshot_path=None, started_at=at, ended_at=at)

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
             from mimetic.observer.render import render_run
             from mimetic.observer.server import ObserverServer
             from mimetic.observer.session import open_in_browser, wants_open
-            from mimetic.observer.watch import Watch, validate_port
+            from mimetic.observer.watch import validate_port
             from mimetic.project import open_project
 
             validate_port(port)
@@ -37,11 +37,10 @@ def register(app: typer.Typer) -> None:
             served.append(server)
             result.server_url, result.observer_url = server.url, server.observer_url
             result.opened = wants_open(open_, json_mode=json_mode) and open_in_browser(server.observer_url)
-            watch = Watch(result=result, server=server)
 
             def show(data: dict) -> None:
                 print_observer(data)
-                follow(watch, stopped="observe stopped")
+                follow(server, stopped="observe stopped")
 
             return Outcome(result.to_json(), human=show)
 

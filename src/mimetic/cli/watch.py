@@ -24,13 +24,13 @@ def print_observer(data: dict) -> None:
     warnings_block(data.get("warnings", []))
 
 
-def follow(watch, *, stopped: str = "watch stopped") -> None:
+def follow(server, *, stopped: str = "watch stopped") -> None:
     """Print the attached hint, serve until Ctrl-C, then say it stopped (exit code unchanged)."""
     from mimetic.cli._output import lines
     from mimetic.observer.session import serve_until_interrupted
 
-    lines(f"watching: {watch.server.observer_url}", "watching: press Ctrl-C to stop")
-    serve_until_interrupted(watch.server, on_stop=lambda: lines(stopped))
+    lines(f"watching: {server.observer_url}", "watching: press Ctrl-C to stop")
+    serve_until_interrupted(server, on_stop=lambda: lines(stopped))
 
 
 def register(app: typer.Typer) -> None:
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
                     outcome.server.stop()
                     lines("watch stopped")
                     return
-                follow(outcome)
+                follow(outcome.server)
 
             # Attached, the operator's Ctrl-C ends a successful watch (exit 0) whatever the lab's verdict,
             # which the page and the printed result already show; a lab interrupted mid-run stays 130.

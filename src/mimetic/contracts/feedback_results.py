@@ -23,7 +23,7 @@ class RankedCandidate(Record):
 
 
 class DraftEntry(Record):
-    """An existing `feedback/<...>.json` draft file of the run."""
+    """The run's existing `feedback/draft.json`."""
 
     path: str
     idempotency_key: str

@@ -22,7 +22,7 @@ from mimetic.contracts.feedback import (
     ActorName, FailureOwner, FeedbackCandidate, FeedbackEvidence, NextState, SubstrateName,
 )
 from mimetic.feedback.evidence import EVIDENCE_KIND, StreamEvidence, existing_file, read_stream_evidence
-from mimetic.feedback.ranking import ranked
+from mimetic.feedback.ranking import SEVERITY_ORDER, ranked
 from mimetic.feedback.signals import (
     APP_URL_BLOCKED, CREDENTIALS_MISSING, DEPENDENCY_FAILURE, SANDBOX_FAILURE, first_match, normalise,
     public_text,
@@ -197,7 +197,7 @@ class Lane:
         findings = [(path, f) for path, report in self.evidence.actors for f in report.findings if f.owner == "product"]
         if not findings:
             return
-        findings.sort(key=lambda item: ("high", "medium", "low").index(item[1].severity))
+        findings.sort(key=lambda item: SEVERITY_ORDER.index(item[1].severity))
         strongest = findings[0][1]
         transcripts = [FeedbackEvidence(path=r.transcript_path, kind="log", note="Actor transcript")
                        for _, r in self.evidence.actors

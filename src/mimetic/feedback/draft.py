@@ -19,11 +19,13 @@ DRAFT_PATH = "feedback/draft.json"
 FALLBACK_KIND = "dry-run-contract-proof"
 FALLBACK_SUMMARY = "Dry-run contract proof needs product-evidence follow-up"
 
-# GitHub closes issues on "close/closes/closed/fix/fixes/fixed/resolve(s/d) #N". A draft must never
-# carry one, even when an actor's words do ("the Close button ...").
+# GitHub closes issues on "close/closes/closed/fix/fixes/fixed/resolve(s/d)" before a reference:
+# `#N`, `owner/repo#N` or an issue URL, optionally after a colon. A draft must never carry one, even
+# when an actor's words do ("the Close button ...").
 _CLOSE_WORD = re.compile(r"\b(close|closes|closed)\b", re.IGNORECASE)
 _CLOSE_REPLACEMENT = {"close": "shut", "closes": "shuts", "closed": "shut"}
-_LINKING_WORD = re.compile(r"\b(?:fix|fixes|fixed|resolve|resolves|resolved)(\s*#)", re.IGNORECASE)
+_LINKING_WORD = re.compile(r"\b(?:fix|fixes|fixed|resolve|resolves|resolved)"
+                           r"(\s*:?\s*(?:(?:[\w.-]+/[\w.-]+)?#|https?://\S*/issues/\d))", re.IGNORECASE)
 
 
 def scrub_closing_keywords(text: str) -> str:
@@ -41,9 +43,13 @@ def _rooted(store: RunStore, path: str) -> str:
     return f"{store.artifact_root}/{path}" if clean_relative(path) else path
 
 
+def _source_bundle(store: RunStore) -> FeedbackEvidence:
+    return FeedbackEvidence(path=f"{store.artifact_root}/run.json", kind="state", note="Source run bundle")
+
+
 def draft_from_candidate(store: RunStore, candidate: FeedbackCandidate) -> FeedbackDraft:
-    evidence = {f"{store.artifact_root}/run.json": FeedbackEvidence(
-        path=f"{store.artifact_root}/run.json", kind="state", note="Source run bundle")}
+    source = _source_bundle(store)
+    evidence = {source.path: source}
     for item in candidate.evidence:
         path = _rooted(store, item.path)
         evidence.setdefault(path, FeedbackEvidence(path=path, kind=item.kind, note=scrub_closing_keywords(item.note)))
@@ -52,7 +58,7 @@ def draft_from_candidate(store: RunStore, candidate: FeedbackCandidate) -> Feedb
         scenario_id=candidate.scenario_id, persona_id=candidate.persona_id, actor=candidate.actor,
         substrate=candidate.substrate, failure_owner=candidate.failure_owner, severity=candidate.severity,
         summary=scrub_closing_keywords(candidate.summary), expected=scrub_closing_keywords(candidate.expected),
-        actual=scrub_closing_keywords(candidate.actual), source_bundle=f"{store.artifact_root}/run.json",
+        actual=scrub_closing_keywords(candidate.actual), source_bundle=source.path,
         evidence=list(evidence.values()), redaction=candidate.redaction, idempotency_key=candidate.idempotency_key,
         proposed_next_state=candidate.proposed_next_state,
         acceptance_proof=[scrub_closing_keywords(proof) for proof in candidate.acceptance_proof],
@@ -63,6 +69,7 @@ def fallback_draft(store: RunStore, bundle: RunBundle) -> FeedbackDraft:
     """Upstream's follow-up when a run has no candidate: ask for product evidence the run lacks."""
     observed = "a dry-run: contract evidence only" if bundle.mode == "dry-run" else \
         f"a live run with verdict {bundle.review.verdict} and no feedback candidate"
+    source = _source_bundle(store)
     return FeedbackDraft(
         run_id=bundle.run_id, adapter_id=adapter_id(bundle), scenario_id=bundle.scenario.id,
         persona_id=bundle.persona.id, actor="synthetic-dry-run", substrate="local-filesystem",
@@ -70,9 +77,8 @@ def fallback_draft(store: RunStore, bundle: RunBundle) -> FeedbackDraft:
         expected="A live run (`mimetic run --app-url <url>` or a live lab) records browser, actor or app evidence "
                  "for this scenario.",
         actual=scrub_closing_keywords(f"Run {bundle.run_id} is {observed}. {bundle.review.summary}"),
-        source_bundle=f"{store.artifact_root}/run.json",
-        evidence=[FeedbackEvidence(path=f"{store.artifact_root}/run.json", kind="state",
-                                   note="Source run bundle"),
+        source_bundle=source.path,
+        evidence=[source,
                   FeedbackEvidence(path=f"{store.artifact_root}/review.md", kind="review",
                                    note="Run review with the gaps left by contract proof")],
         idempotency_key=f"mimetic:{bundle.run_id}:{FALLBACK_KIND}", proposed_next_state="watch",

@@ -7,6 +7,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path, PurePosixPath
 
+from mimetic.bundle.store import contained
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import RunBundle, RunEvent, Stream
 from mimetic.contracts.evidence import ActorReport
@@ -14,6 +15,7 @@ from mimetic.contracts.observer import (
     ActorSummary, ArtifactLink, ObserverData, ObserverRaw, ObserverRun, ObserverStream, ObserverSummary,
     PublicSafety,
 )
+from mimetic.errors import MimeticError
 
 KIND_LABELS = {
     "ui": "UI", "browser": "Browser", "terminal": "CLI", "tui": "TUI", "codex-ui": "Codex UI",
@@ -68,11 +70,6 @@ def run_relative(path: str | None) -> str | None:
     return pure.as_posix()
 
 
-def observer_href(path: str | None) -> str | None:
-    rel = run_relative(path)
-    return f"../{rel}" if rel else None
-
-
 def screenshot_path(stream: Stream) -> str | None:
     """The run-relative screenshot a lane shows: ui.screenshotUrl, a screenshot embed, or a screenshot artifact."""
     candidates = [stream.ui.screenshot_url if stream.ui else None,
@@ -92,9 +89,9 @@ def _actor_summary(run_dir: Path, stream: Stream) -> ActorSummary | None:
         rel = run_relative(artifact.path) if artifact.kind == "actor" else None
         if not rel:
             continue
-        try:
-            report = ActorReport.model_validate(json.loads((run_dir / rel).read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+        try:  # contained: a symlink out of the run is not read into the page
+            report = ActorReport.model_validate(json.loads(contained(run_dir, rel).read_text(encoding="utf-8")))
+        except (MimeticError, OSError, ValueError):
             continue  # a report still being written, or not an actor report: the lane shows without it
         return ActorSummary(path=rel, kind=report.kind, status=report.status, verdict=report.verdict,
                             reason=report.reason, model=report.model, steps=report.steps,

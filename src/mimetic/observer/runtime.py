@@ -26,10 +26,6 @@ class RuntimeStreams:
         with self._lock:
             self._urls.pop(stream_id, None)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._urls.clear()
-
     def snapshot(self) -> dict[str, str]:
         with self._lock:
             return dict(self._urls)

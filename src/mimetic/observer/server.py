@@ -83,9 +83,13 @@ class RunView:
         with self._lock:
             key = self._fingerprint()
             if self._data is None or key != self._key:
+                watched = self._watched
                 built = self._build()
                 if built is not None:
-                    self._data, self._key = built, self._fingerprint()
+                    # Keep the stats taken before the build: a file rewritten during it makes the next
+                    # request rebuild instead of caching older data under the newer file's key.
+                    self._data = built
+                    self._key = key if self._watched == watched else (key[0], *self._fingerprint()[1:])
                     self._encoded.clear()
             return self._data
 

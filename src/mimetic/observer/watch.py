@@ -82,7 +82,7 @@ class Watch:
     interrupted: bool = False
 
 
-def _lab_run(project: Project, request: WatchRequest, server_for: Callable[[str], ObserverServer | None]):
+def _lab_run(project: Project, request: WatchRequest, server_for: Callable[[str], None]):
     from mimetic.bundle.store import validate_run_id
     from mimetic.clock import new_run_id
     from mimetic.labs.catalog import resolve_lab
@@ -95,15 +95,8 @@ def _lab_run(project: Project, request: WatchRequest, server_for: Callable[[str]
                            f"Lab {resolved.lab.id} ({kind}) clones repos and writes a report, not an Observer; "
                            f"run it with `mimetic lab run {resolved.lab.id}`.")
     run_id = validate_run_id(request.options.run_id or new_run_id(RUN_ID_PREFIX[kind]))
-    server = server_for(run_id)  # serving before the lab starts: the page fills in as lanes report
-    options = replace(request.options, run_id=run_id, watch=True)
-    try:
-        lab_run = run_lab(project, resolved, options)
-    except BaseException:
-        if server is not None:
-            server.stop()
-        raise
-    return lab_run, server
+    server_for(run_id)  # serving before the lab starts: the page fills in as lanes report
+    return run_lab(project, resolved, replace(request.options, run_id=run_id, watch=True))
 
 
 def run_watch(project: Project, request: WatchRequest, *, follow: bool,
@@ -114,33 +107,32 @@ def run_watch(project: Project, request: WatchRequest, *, follow: bool,
     validate_request(request)
     server: ObserverServer | None = None
 
-    def server_for(run_id: str) -> ObserverServer | None:
+    def server_for(run_id: str) -> None:
         nonlocal server
         if follow and server is None:
             server = ObserverServer(project, run_id, port=request.port)
             server.start()
             if on_serving is not None:
                 on_serving(server.observer_url)
-        return server
 
     lab_result, exit_code, extra_warnings = None, 0, []
-    if request.run:
-        run = request.run
-    elif request.lab_ref:
-        lab_run, server = _lab_run(project, request, server_for)
-        lab_result, exit_code = lab_run.result, lab_run.exit_code
-        extra_warnings = list(getattr(lab_result, "warnings", []) or [])
-        if lab_run.store is None:
-            raise MimeticError("MIMETIC_WATCH_NO_OBSERVER", "The lab finished without writing a run to observe.",
-                               result=lab_result)
-        run = lab_run.store.run_id
-    else:
-        from mimetic.labs.synthetic import run_synthetic
+    try:  # a server started for a lab must not outlive a lab or render that failed
+        if request.run:
+            run = request.run
+        elif request.lab_ref:
+            lab_run = _lab_run(project, request, server_for)
+            lab_result, exit_code = lab_run.result, lab_run.exit_code
+            extra_warnings = list(getattr(lab_result, "warnings", []) or [])
+            if lab_run.store is None:
+                raise MimeticError("MIMETIC_WATCH_NO_OBSERVER", "The lab finished without writing a run to observe.",
+                                   result=lab_result)
+            run = lab_run.store.run_id
+        else:
+            from mimetic.labs.synthetic import run_synthetic
 
-        store, _, synthetic = run_synthetic(project, sims=request.options.sims, run_id=request.options.run_id,
-                                               default_sims=4)
-        run, extra_warnings = store.run_id, list(synthetic.warnings)
-    try:
+            store, _, synthetic = run_synthetic(project, sims=request.options.sims, run_id=request.options.run_id,
+                                                   default_sims=4)
+            run, extra_warnings = store.run_id, list(synthetic.warnings)
         store, bundle, result = render_run(project, run)
     except BaseException:
         if server is not None:

@@ -20,7 +20,7 @@
     data: null, byId: {}, order: [], sigs: {}, runSig: "",
     filters: { tone: "all", kind: "all", q: "" }, page: 0,
     focusId: null, tab: "events", media: "live",
-    tiles: {}, artifacts: {}, historyTimer: null, updatedAt: null
+    tiles: {}, historyTimer: null
   };
 
   // ---- DOM helpers -----------------------------------------------------------------------------
@@ -28,7 +28,9 @@
   function $(id) { return document.getElementById(id); }
 
   function safeUrl(value, allowImageData) {
-    var url = String(value == null ? "" : value).trim();
+    // As a browser parses it: tabs and newlines anywhere, controls and spaces at either end, are dropped
+    // (so "java\tscript:" cannot pass as a relative path).
+    var url = String(value == null ? "" : value).replace(/[\t\n\r]/g, "").replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, "").trim();
     if (!url) return null;
     if (/^data:image\/(png|jpeg|webp|gif);base64,[A-Za-z0-9+\/=]+$/.test(url)) return allowImageData ? url : null;
     if (/^https?:\/\//i.test(url)) return url;
@@ -133,6 +135,11 @@
     return { running: "running", preparing: "running", passed: "complete", complete: "complete", contract_proof_only: "complete",
       blocked: "blocked", timed_out: "blocked", interrupted: "blocked", failed: "failed" }[status] || "queued";
   }
+  // The label the server gave a status or kind ("statusLabel" / "kindLabel"), from the first lane that has it.
+  function laneLabel(field, value) {
+    var lane = state.data.streams.find(function (s) { return s[field] === value; });
+    return (lane && lane[field + "Label"]) || value;
+  }
   function haystack(s) {
     return [s.label, s.id, s.simId, s.kind, s.kindLabel, s.status, s.statusLabel, s.currentStep, appUrl(s), ui(s).route,
       s.terminal && s.terminal.title, completion(s).reason].join(" ").toLowerCase();
@@ -159,7 +166,6 @@
     var runSig = JSON.stringify([data.run, data.summary, data.events && data.events.length, order]);
     var headerChanged = runSig !== state.runSig;
     state.data = data; state.byId = byId; state.order = order; state.sigs = sigs; state.runSig = runSig;
-    state.updatedAt = new Date();
     return { changed: changed, headerChanged: headerChanged };
   }
 
@@ -210,12 +216,10 @@
       return seg;
     }));
     var statusRows = Object.keys(sum.byStatus).map(function (st) {
-      var label = (state.data.streams.find(function (s) { return s.status === st; }) || {}).statusLabel || st;
-      return h("span", null, label, " ", h("b", { text: sum.byStatus[st] }));
+      return h("span", null, laneLabel("status", st), " ", h("b", { text: sum.byStatus[st] }));
     });
     var kindRows = Object.keys(sum.byKind).filter(function (k) { return sum.byKind[k]; }).map(function (k) {
-      var label = (state.data.streams.find(function (s) { return s.kind === k; }) || {}).kindLabel || k;
-      return h("span", null, label, " ", h("b", { text: sum.byKind[k] }));
+      return h("span", null, laneLabel("kind", k), " ", h("b", { text: sum.byKind[k] }));
     });
     fill($("stats"),
       h("div", { class: "stat" }, h("h4", { text: "Lanes" }), h("div", { class: "big", text: sum.streams }), bar),
@@ -242,8 +246,9 @@
     var log = h("details", { class: "note", data: { key: "events" } }, h("summary", { text: "Run events (" + d.summary.events + ")" }));
     var list = h("ol", { class: "events-list timeline" });
     log.appendChild(list);
-    log.addEventListener("toggle", function () { if (log.open) fill(list, timelineItems(d.events.slice(-200).reverse())); });
-    if (wasOpen.events) { log.open = true; fill(list, timelineItems(d.events.slice(-200).reverse())); }
+    function fillEvents() { fill(list, timelineItems(d.events.slice(-200).reverse())); }
+    log.addEventListener("toggle", function () { if (log.open) fillEvents(); });
+    if (wasOpen.events) { log.open = true; fillEvents(); }
     notes.push(log);
     var links = h("div", { class: "note" }, h("strong", { text: "Evidence: " }),
       d.artifactLinks.map(function (l, i) {
@@ -268,8 +273,7 @@
     var select = $("kind-filter");
     var kinds = Object.keys(sum.byKind).filter(function (k) { return sum.byKind[k]; });
     fill(select, h("option", { value: "all", text: "All kinds (" + sum.streams + ")" }), kinds.map(function (k) {
-      var label = (state.data.streams.find(function (s) { return s.kind === k; }) || {}).kindLabel || k;
-      return h("option", { value: k, text: label + " (" + sum.byKind[k] + ")" });
+      return h("option", { value: k, text: laneLabel("kind", k) + " (" + sum.byKind[k] + ")" });
     }));
     select.value = kinds.indexOf(state.filters.kind) !== -1 ? state.filters.kind : "all";
   }
@@ -312,16 +316,16 @@
       h("span", { class: "glyph", text: (s.kindLabel || s.kind).toUpperCase() }),
       h("span", { class: "sub", text: (s.embed && s.embed.title) || s.label }),
       h("span", { class: "sub", text: [ui(s).route, vp].filter(Boolean).join(" · ") || null }),
-      s.codex ? h("span", { class: "sub", text: "Codex " + s.codex.state.replace(/_/g, " ") }) : null);
+      s.codex ? h("span", { class: "sub", text: "Codex " + words(s.codex.state) }) : null);
   }
 
   function chips(s) {
     var out = [];
     var app = appUrl(s), appSt = appStatus(s);
     if (app || appSt) out.push(h("span", { class: "chip", data: { tone: appSt === "running" ? "complete" : appSt === "blocked" || appSt === "failed" ? "failed" : null }, title: app || null },
-      "app ", h("b", { text: appSt ? appSt.replace(/_/g, " ") : "?" }), app ? " " + app.replace(/^https?:\/\//, "") : null));
+      "app ", h("b", { text: words(appSt) || "?" }), app ? " " + app.replace(/^https?:\/\//, "") : null));
     var act = actorStatus(s);
-    if (act) out.push(h("span", { class: "chip", data: { tone: statusTone(act) === "queued" ? null : statusTone(act) } }, "actor ", h("b", { text: act.replace(/_/g, " ") })));
+    if (act) out.push(h("span", { class: "chip", data: { tone: statusTone(act) === "queued" ? null : statusTone(act) } }, "actor ", h("b", { text: words(act) })));
     if (s.actor) {
       out.push(h("span", { class: "chip" }, h("b", { text: s.actor.steps }), " steps"));
       out.push(h("span", { class: "chip", text: money(s.actor.costUsd) }));
@@ -456,7 +460,8 @@
 
   function applyHash() {
     var match = /^#focus=(.+)$/.exec(location.hash);
-    var id = match ? decodeURIComponent(match[1]) : null;
+    var id = null;
+    try { id = match ? decodeURIComponent(match[1]) : null; } catch (e) { /* a malformed hash opens the grid */ }
     if (id && state.byId[id]) {
       var entering = state.focusId === null;
       state.focusId = id;
@@ -522,13 +527,13 @@
     })));
     if (s.actor) stage.appendChild(actorCard(s.actor));
     if (s.codex) stage.appendChild(h("div", { class: "card" }, h("h3", { text: "Codex app-server" }),
-      h("p", { text: s.codex.contract || "" }), h("span", { class: "chip", text: s.codex.state.replace(/_/g, " ") })));
+      h("p", { text: s.codex.contract || "" }), h("span", { class: "chip", text: words(s.codex.state) })));
   }
 
   function actorCard(a) {
     var tokens = a.tokens ? (a.tokens.input + a.tokens.output) : 0;
     return h("div", { class: "card" },
-      h("h3", null, "Actor", h("span", { class: "pill", data: { tone: statusTone(a.status) }, text: a.status.replace(/_/g, " ") }),
+      h("h3", null, "Actor", h("span", { class: "pill", data: { tone: statusTone(a.status) }, text: words(a.status) }),
         a.verdict ? h("span", { class: "chip", text: "verdict " + a.verdict }) : null),
       h("div", { class: "chips" }, h("span", { class: "chip", text: a.kind + (a.model ? " · " + a.model : "") }),
         h("span", { class: "chip" }, h("b", { text: a.steps }), " steps"), h("span", { class: "chip", text: money(a.costUsd) }),
@@ -639,7 +644,7 @@
     var study = sq.studyQuality;
     return h("section", { class: "sq", "aria-label": "Setup quality" },
       h("div", { class: "card" },
-        h("h3", null, "Setup quality", h("span", { class: "pill", data: { tone: tone }, text: String(sq.status).replace(/_/g, " ") })),
+        h("h3", null, "Setup quality", h("span", { class: "pill", data: { tone: tone }, text: words(sq.status) })),
         h("p", { text: sq.summary }), h("div", { class: "path", text: path })),
       h("div", { class: "chips" },
         h("span", { class: "chip" }, h("b", { text: facts.personaCount || 0 }), " personas"),
@@ -649,7 +654,7 @@
         h("span", { class: "chip", data: { tone: facts.packageScriptPresent ? "complete" : "blocked" }, text: "package script " + presence(facts.packageScriptPresent) })),
       h("div", null, h("h4", { text: "Checks " + ok + "/" + checks.length }), checkList(checks)),
       study ? h("div", { class: "card" }, h("h3", null, "Study quality",
-        h("span", { class: "pill", data: { tone: study.rating === "high_leverage" || study.rating === "useful" ? "complete" : "blocked" }, text: String(study.rating).replace(/_/g, " ") })),
+        h("span", { class: "pill", data: { tone: study.rating === "high_leverage" || study.rating === "useful" ? "complete" : "blocked" }, text: words(study.rating) })),
         h("p", { text: study.summary }), checkList(study.checks || [])) : null,
       scripts.length ? h("div", null, h("h4", { text: "Package scripts (" + scripts.length + ")" }),
         h("dl", { class: "kv" }, scripts.slice(0, 18).map(function (name) { return [h("dt", { text: name }), h("dd", { text: sq.packageScripts[name] })]; }))) : null,
@@ -703,7 +708,7 @@
     renderMediaToggle();
     if (delta.changed.length || delta.headerChanged) renderGrid();
     if (state.focusId && (delta.changed.indexOf(state.focusId) !== -1 || !state.byId[state.focusId])) renderFocus(false);
-    if (state.focusId) $("focus-pos").textContent = (focusList().indexOf(state.focusId) + 1) + " / " + focusList().length;
+    if (state.focusId) { var list = focusList(); $("focus-pos").textContent = (list.indexOf(state.focusId) + 1) + " / " + list.length; }
     return delta;
   }
 
