@@ -58,6 +58,15 @@ def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIMETIC_NO_OPEN", "1")
 
 
+@pytest.fixture(autouse=True)
+def _test_local_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Registered secret values are process-global: one test's (an env file's `replaced`) must not redact or
+    # fail the scan of another test's files, e.g. an Observer page a `mimetic watch` subprocess wrote.
+    from mimetic.safety import redact
+
+    monkeypatch.setattr(redact, "_known_values", set(redact._known_values))
+
+
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 

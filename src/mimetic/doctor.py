@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mimetic.contracts.results import Check
 from mimetic.contracts.setup_results import DoctorResult, EnvironmentEntry
+from mimetic.errors import MimeticError
 from mimetic.init.gitignore import RUNTIME_PATTERN, ignores_runtime
 
 PROJECT_MANIFESTS = ("package.json", "pyproject.toml")
@@ -19,7 +20,6 @@ ENV_VARS = {
     "OPENAI_API_KEY": "the computer-use actor in live lanes",
     "GH_TOKEN": "cloning private GitHub repositories",
 }
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 
 def _project_checks(root: Path) -> list[Check]:
@@ -47,18 +47,18 @@ def _project_checks(root: Path) -> list[Check]:
     ]
 
 
-def chromium_path() -> str:
-    return os.environ.get("MIMETIC_CHROMIUM") or DEFAULT_CHROMIUM
-
-
 def _environment() -> list[EnvironmentEntry]:
     entries = [
         EnvironmentEntry(name=name, kind="env-var", present=bool(os.environ.get(name)),
                          message=f"{'set' if os.environ.get(name) else 'not set'}; used for {purpose}")
         for name, purpose in ENV_VARS.items()
     ]
-    browser = chromium_path()
-    found = os.path.isfile(browser) and os.access(browser, os.X_OK)
+    from mimetic.browser.chromium import DEFAULT_CHROMIUM, find_chromium
+
+    try:  # the same lookup the browser proof uses, so doctor never disagrees with a run
+        browser, found = find_chromium(), True
+    except MimeticError:
+        browser, found = os.environ.get("MIMETIC_CHROMIUM", "").strip() or DEFAULT_CHROMIUM, False
     entries.append(EnvironmentEntry(
         name="chromium", kind="executable", present=found,
         message=f"{browser} {'found' if found else 'not found'} (local browser proof; set MIMETIC_CHROMIUM to override)",

@@ -60,8 +60,6 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown field (not part of the schema)"
     if error["type"] == "missing":
         return "required field is missing"
-    if error["type"] == "literal_error":
-        return msg[0].lower() + msg[1:]
     return msg[0].lower() + msg[1:] if msg else msg
 
 

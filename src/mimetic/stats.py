@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mimetic.bundle.store import RUN_ID_PATTERN
-from mimetic.contracts.evidence import ActorReport
-from mimetic.contracts.stats import (
-    DurationStats, DurationSummary, ModelStats, RunStats, StatsResult, TokenTotals,
-)
+from mimetic.contracts.evidence import ActorReport, TokenUsage
+from mimetic.contracts.stats import DurationStats, DurationSummary, ModelStats, RunStats, StatsResult
 from mimetic.errors import MimeticError
 from mimetic.project import Project
 
@@ -29,15 +28,15 @@ def parse_since(since: str | None) -> datetime | None:
     """An ISO date (`2026-01-31`, midnight UTC) or date-time; anything else is a usage error."""
     if since is None:
         return None
-    try:
-        moment = datetime.fromisoformat(since.strip())
-    except ValueError:
+    moment = _moment(since.strip())
+    if moment is None:
         raise MimeticError("MIMETIC_INVALID_SINCE",
-                           f"--since must be an ISO date or date-time (for example 2026-01-31), got {since!r}.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+                           f"--since must be an ISO date or date-time (for example 2026-01-31), got {since!r}.")
+    return moment
 
 
 def _moment(value: Any) -> datetime | None:
+    """An ISO date or date-time as an aware datetime (UTC when it names no zone); None when it is not one."""
     if not isinstance(value, str):
         return None
     try:
@@ -77,6 +76,14 @@ def _summary(values: list[int]) -> DurationSummary:
     return DurationSummary(count=len(values), total_ms=total, mean_ms=total // len(values), max_ms=max(values))
 
 
+def _token_sum(usages: Iterable[TokenUsage]) -> TokenUsage:
+    total = TokenUsage()
+    for usage in usages:
+        total.input += usage.input
+        total.output += usage.output
+    return total
+
+
 def _sum_costs(costs: list[float | None]) -> float | None:
     if any(cost is None for cost in costs):
         return None
@@ -102,7 +109,7 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
         except (OSError, ValueError):
             warnings.append(f"{run_dir.name}: run.json is not readable JSON; left out.")
             continue
-        run_lab = (data.get("lab") or {}).get("id") if isinstance(data.get("lab"), dict) else None
+        run_lab = data["lab"].get("id") if isinstance(data.get("lab"), dict) else None
         if lab is not None and run_lab != lab:
             continue
         created = _moment(data.get("createdAt"))
@@ -118,7 +125,7 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
             run_id=run_dir.name, created_at=data.get("createdAt"), lab=run_lab, mode=data.get("mode"),
             verdict=review.get("verdict"), duration_ms=duration, actors=len(actors),
             actor_statuses=dict(Counter(a.status for a in actors)),
-            tokens=TokenTotals(input=sum(a.tokens.input for a in actors), output=sum(a.tokens.output for a in actors)),
+            tokens=_token_sum(a.tokens for a in actors),
             cost_usd=_sum_costs([a.cost_usd for a in actors])))
     runs.sort(key=lambda r: (r.created_at or "", r.run_id), reverse=True)
 
@@ -128,7 +135,7 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
         cwd=str(project.root), lab=lab, since=since, run_count=len(runs), actor_count=len(reports),
         outcomes=dict(Counter(r.verdict or "unknown" for r in runs)),
         actor_outcomes=dict(Counter(a.status for a in reports)),
-        tokens=TokenTotals(input=sum(r.tokens.input for r in runs), output=sum(r.tokens.output for r in runs)),
+        tokens=_token_sum(r.tokens for r in runs),
         cost_usd=None if unknown_runs else round(sum(known), COST_DIGITS),
         known_cost_usd=round(sum(known), COST_DIGITS), unknown_cost_runs=unknown_runs,
         rate_dates=sorted({a.rate_date for a in reports if a.rate_date}),
@@ -141,7 +148,6 @@ def _model_stats(reports: list[ActorReport]) -> list[ModelStats]:
     for report in reports:
         by_model.setdefault(report.model or "unknown", []).append(report)
     return [ModelStats(model=model, actors=len(group),
-                       tokens=TokenTotals(input=sum(a.tokens.input for a in group),
-                                          output=sum(a.tokens.output for a in group)),
+                       tokens=_token_sum(a.tokens for a in group),
                        cost_usd=_sum_costs([a.cost_usd for a in group]))
             for model, group in sorted(by_model.items())]

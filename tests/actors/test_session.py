@@ -177,6 +177,25 @@ def test_pending_safety_check_blocks_and_is_never_acknowledged(page, store, todo
     assert page.input_value("#new-todo") == "" and todos(todo_url) == before
 
 
+def test_a_safety_check_on_any_call_of_a_turn_stops_it_before_the_first_call_acts(page, store, todo_url,
+                                                                                  monkeypatch):
+    before = todos(todo_url)
+    check = {"id": "sc_2", "code": "irrelevant_domain", "message": "The page is not the product."}
+    turn = computer_call(click(*centre(page, "#new-todo")))
+    turn.body["output"] += computer_call(type_text("typed"), call_id="call_2", safety_checks=[check]).body["output"]
+    report, fake = act(page, store, [turn, verdict_message("passed")], monkeypatch)
+    assert (report.status, report.steps) == ("blocked", 0)
+    assert report.safety_checks == ["irrelevant_domain: The page is not the product."]
+    assert len(fake.response_requests()) == 1 and todos(todo_url) == before
+
+
+def test_a_spent_lane_budget_is_not_spent_further_on_a_nudge(page, store, monkeypatch):
+    script = [final_message("Should I continue?", tokens=(10_000, 1000)), verdict_message("passed")]
+    report, fake = act(page, store, script, monkeypatch, budget=ActorBudget(max_usd_per_lane=0.01))
+    assert report.status == "blocked" and "lane's USD budget is spent" in report.reason
+    assert len(fake.response_requests()) == 1
+
+
 @pytest.mark.parametrize(("status", "reason"), [(401, "OpenAI rejected the API key (401)"),
                                                 (429, "OpenAI rate limit or quota exhausted (429)")])
 def test_auth_and_quota_errors_block_with_a_clear_reason(page, store, monkeypatch, status, reason):

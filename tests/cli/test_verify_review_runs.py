@@ -67,6 +67,24 @@ def test_artifact_path_escaping_the_run_fails_verify(cli, project):
     assert not next(c for c in checks if c["name"] == "artifact paths contained")["ok"]
 
 
+def test_artifact_symlinked_out_of_the_run_fails_verify(cli, project):
+    _dry_run(cli)
+    outside = project / "outside.log"
+    outside.write_text("not part of the run\n")
+    run_dir = project / ".mimetic/runs/r1"
+    (run_dir / "logs").mkdir()
+    (run_dir / "logs/lane.log").symlink_to(outside)
+    (run_dir / "logs/loop.log").symlink_to(run_dir / "logs/loop.log")
+    bundle = json.loads((run_dir / "run.json").read_text())
+    bundle["streams"][0]["artifacts"] += [{"label": "x", "path": "logs/lane.log", "kind": "log"},
+                                          {"label": "y", "path": "logs/loop.log", "kind": "log"}]
+    (run_dir / "run.json").write_text(json.dumps(bundle))
+    result = cli("verify", "--json")
+    contained = next(c for c in result.json()["checks"] if c["name"] == "artifact paths contained")
+    assert result.exit_code == 2 and not contained["ok"]
+    assert "logs/lane.log" in contained["message"] and "logs/loop.log" in contained["message"]
+
+
 def test_verify_without_any_run_is_run_not_found(cli, project):
     result = cli("verify", "--json")
     assert result.exit_code == 2 and result.json()["error"]["code"] == "MIMETIC_RUN_NOT_FOUND"

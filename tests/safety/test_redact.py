@@ -32,3 +32,12 @@ def test_environment_secret_values_are_redacted_even_without_a_known_shape(monke
 def test_compact_error_is_single_line_bounded_and_redacted():
     message = compact_error("line one\nline two " + "x" * 500 + " sk-" + "a" * 30)
     assert "\n" not in message and len(message) <= 240 and "sk-aaa" not in message
+
+
+def test_url_credentials_are_redacted_in_every_sink_but_url_paths_with_at_signs_are_kept():
+    text = "git clone https://x-access-token:hunter2canary@github.com/a/b.git failed; see https://unpkg.com/react@18/x"
+    redacted = redact_text(text)
+    assert "hunter2canary" not in redacted and "x-access-token" not in redacted
+    assert "https://[redacted-userinfo]@github.com/a/b.git" in redacted
+    assert "https://unpkg.com/react@18/x" in redacted
+    assert redact_text("//@ts-ignore") == "//@ts-ignore"

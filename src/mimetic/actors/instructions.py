@@ -92,7 +92,7 @@ def parse_verdict(text: str, *, default_where: str = "") -> Verdict | None:
         verdict = VERDICTS.get(str(data.get("verdict", "")).strip().lower())
         if verdict is None:
             continue
-        findings = [f for f in map(lambda item: _finding(item, default_where), _as_list(data.get("findings"))) if f]
+        findings = [f for item in _as_list(data.get("findings")) if (f := _finding(item, default_where))]
         return Verdict(verdict=verdict, summary=_text(data.get("summary")), findings=findings[:MAX_FINDINGS])
     return None
 

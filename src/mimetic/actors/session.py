@@ -132,6 +132,7 @@ class _Session:
                 if verdict is None and not nudged:
                     nudged = True
                     self._line("message", text=turn.text)
+                    self._check_usd()  # the nudge is one more paid request
                     turn = self._ask(lambda timeout: actor.say(NUDGE, timeout))
                     continue
                 self._line("final", text=turn.text)
@@ -139,13 +140,14 @@ class _Session:
                     raise _Stop("failed", "actor gave no structured verdict")
                 return verdict
             self._check_usd()
+            # Any pending check stops the turn before any of its actions runs (not only the later calls').
+            checks = [check for call in turn.calls for check in call.safety_checks]
+            if checks:
+                raise _Stop("blocked", "OpenAI raised a pending safety check, which mimetic never acknowledges "
+                                       "on its own: " + "; ".join(checks), safety_checks=checks)
             outputs = []
             note = turn.reasoning or turn.text
             for call in turn.calls:
-                if call.safety_checks:
-                    raise _Stop("blocked", "OpenAI raised a pending safety check, which mimetic never acknowledges "
-                                           "on its own: " + "; ".join(call.safety_checks),
-                                safety_checks=call.safety_checks)
                 first = len(self.lines)
                 for action in call.actions:
                     self._act(action, note)
@@ -168,11 +170,8 @@ class _Session:
         self._line(action.kind, args=_args(action), text=note)
         try:
             self.computer.act(action)
-        except MimeticError as exc:
-            raise _Stop("failed", compact_error(f"The computer could not {action.kind}: {exc.message}", 400)) from None
         except Exception as exc:
-            raise _Stop("failed", compact_error(f"The computer could not {action.kind}: {type(exc).__name__}: {exc}",
-                                                400)) from None
+            raise _computer_failed(action.kind, exc) from None
 
     def _guard_loop(self, action: Action) -> None:
         if action.kind in NOT_PROGRESS:
@@ -227,11 +226,8 @@ class _Session:
     def _screenshot(self, index: int) -> bytes:
         try:
             png = self.computer.screenshot()
-        except MimeticError as exc:
-            raise _Stop("failed", compact_error(f"The computer could not take a screenshot: {exc.message}", 400)) from None
         except Exception as exc:
-            raise _Stop("failed", compact_error(f"The computer could not take a screenshot: {type(exc).__name__}: "
-                                                f"{exc}", 400)) from None
+            raise _computer_failed("take a screenshot", exc) from None
         self.store.write_bytes(self._shot_path(index), png)
         return png
 
@@ -280,6 +276,12 @@ class _Session:
                               last_message_tail=redact_text(self.last_text)[-TAIL_CHARS:])
         self.store.write_json(self.report_path, report.to_json())
         return report
+
+
+def _computer_failed(what: str, exc: Exception) -> _Stop:
+    """A computer that stopped working ends the lane as failed, saying what it could not do and why."""
+    detail = exc.message if isinstance(exc, MimeticError) else f"{type(exc).__name__}: {exc}"
+    return _Stop("failed", compact_error(f"The computer could not {what}: {detail}", 400))
 
 
 def _verdict_reason(verdict: Verdict) -> str:

@@ -36,8 +36,6 @@ def source_info(project: Project) -> Source:
             package_name = name if isinstance(name, str) else None
         except (ValueError, OSError, AttributeError):
             package_name = None
-    elif (project.root / "pyproject.toml").is_file():
-        package_name = None
     return Source(package_name=package_name, mimetic_source="present" if project.source_dir.is_dir() else "missing")
 
 
@@ -48,9 +46,9 @@ def _load_source(project: Project, folder: str, source_id: str, model: type[M], 
     `required`: a lab named it, so a missing file is an error rather than a fall-back to the built-in one."""
     path = project.source_dir / folder / f"{source_id}.yaml"
     display = project.relative(path)
-    if not path.is_file() and required:
-        raise MimeticError(f"MIMETIC_{what.upper()}_NOT_FOUND", f"{what} {source_id!r} is not in {display}.")
     if not path.is_file():
+        if required:
+            raise MimeticError(f"MIMETIC_{what.upper()}_NOT_FOUND", f"{what} {source_id!r} is not in {display}.")
         warn = [f"{what} file {display} was not found; using the built-in one."] if project.source_dir.is_dir() else []
         return None, display, "builtin", warn
     return load_manifest(path, model, display=display), display, digest(path.read_text(encoding="utf-8")), []

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mimetic.clock import now_iso
-from mimetic.contracts.bundle import LatestRun, Review, RunBundle, RunEvent
+from mimetic.contracts.bundle import LatestRun, Review, RunBundle
 from mimetic.errors import MimeticError
 from mimetic.project import Project
 from mimetic.safety.redact import redact_text, redact_value
@@ -53,12 +53,16 @@ def atomic_write_json(path: Path, data: Any) -> None:
 
 def contained(root: Path, relative: str) -> Path:
     """Resolve a run-relative path, refusing absolute paths and anything that escapes `root`."""
+    outside = MimeticError("MIMETIC_PATH_OUTSIDE_RUN", f"Path is not contained in the run: {relative}")
     rel = PurePosixPath(relative)
     if rel.is_absolute() or ".." in rel.parts or "://" in relative:
-        raise MimeticError("MIMETIC_PATH_OUTSIDE_RUN", f"Path is not contained in the run: {relative}")
-    path = (root / rel).resolve()
-    if path != root.resolve() and root.resolve() not in path.parents:
-        raise MimeticError("MIMETIC_PATH_OUTSIDE_RUN", f"Path is not contained in the run: {relative}")
+        raise outside
+    try:
+        path, real_root = (root / rel).resolve(), root.resolve()
+    except (OSError, RuntimeError):  # a symlink loop resolves nowhere
+        raise outside from None
+    if path != real_root and real_root not in path.parents:
+        raise outside
     return path
 
 
@@ -191,12 +195,6 @@ def list_runs(project: Project) -> list[dict[str, Any]]:
                          "path": f".mimetic/runs/{child.name}"})
     runs.sort(key=lambda r: (r["createdAt"] or "", r["runId"]), reverse=True)
     return runs
-
-
-def new_event(index: int, type_: str, message: str, *, level: str = "info", sim_id: str | None = None,
-              stream_id: str | None = None) -> RunEvent:
-    return RunEvent(id=f"event-{index:03d}", at=now_iso(), level=level, type=type_, message=message,
-                    sim_id=sim_id, stream_id=stream_id)
 
 
 def review_markdown(bundle: RunBundle, extra_sections: dict[str, list[str]] | None = None) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
-
 from mimetic.bundle.store import RunStore, load_bundle_file, resolve_run
 from mimetic.contracts.bundle import RunBundle
 from mimetic.contracts.results import Check, ErrorInfo, VerifyResult
@@ -13,11 +11,6 @@ from mimetic.project import Project
 from mimetic.safety.scan import scan_run_dir
 
 EVIDENCE_KINDS = frozenset({"screenshot", "trace", "log", "filesystem", "actor"})
-
-
-def _relative_ok(path: str) -> bool:
-    pure = PurePosixPath(path)
-    return bool(path) and not pure.is_absolute() and ".." not in pure.parts and "://" not in path
 
 
 def referenced_paths(bundle: RunBundle) -> list[tuple[str, str, bool]]:
@@ -40,10 +33,13 @@ def referenced_paths(bundle: RunBundle) -> list[tuple[str, str, bool]]:
 def _check_paths(store: RunStore, bundle: RunBundle) -> list[Check]:
     outside, missing = [], []
     for owner, path, must_exist in referenced_paths(bundle):
-        if not _relative_ok(path):
+        try:  # the store's own containment rule, so a symlink out of the run is outside too
+            target = store.path(path) if path else None
+        except MimeticError:
+            target = None
+        if target is None:
             outside.append(f"{owner}: {path}")
             continue
-        target = store.dir / path
         if must_exist and (not target.is_file() or target.stat().st_size == 0):
             missing.append(path)
     checks = [
@@ -58,6 +54,11 @@ def _check_paths(store: RunStore, bundle: RunBundle) -> list[Check]:
 
 
 def verify_store(project: Project, store: RunStore, run_label: str) -> VerifyResult:
+    return _verify(project, store, run_label)[0]
+
+
+def _verify(project: Project, store: RunStore, run_label: str) -> tuple[VerifyResult, RunBundle | None]:
+    """The verdict, and the bundle it read (None when run.json is not a readable bundle)."""
     checks: list[Check] = []
     run_json = store.dir / "run.json"
     checks.append(Check(name="run.json exists", ok=run_json.is_file(), message="run.json is present."
@@ -98,7 +99,7 @@ def verify_store(project: Project, store: RunStore, run_label: str) -> VerifyRes
         ok=ok, cwd=str(project.root), run=run_label, run_id=store.run_id,
         bundle_path=f"{store.artifact_root}/run.json", checks=checks,
         error=None if ok else ErrorInfo(code="MIMETIC_INVALID_RUN_BUNDLE", message="Run bundle failed verification."),
-    )
+    ), bundle
 
 
 def verify_run(project: Project, run: str | None) -> VerifyResult:
@@ -107,12 +108,15 @@ def verify_run(project: Project, run: str | None) -> VerifyResult:
 
 
 def require_verified(project: Project, run: str | None) -> tuple[RunStore, RunBundle]:
-    """For commands that only act on a verified bundle (review, observer, feedback, export)."""
-    result = verify_run(project, run)
-    if not result.ok:
+    """For commands that only act on a verified bundle (review, observer, feedback, export).
+
+    `latest` is resolved once, and the bundle returned is the one verification read, so a run that
+    becomes latest (or a run.json rewritten) in between is never handed on unverified."""
+    store = resolve_run(project, run)
+    result, bundle = _verify(project, store, run or "latest")
+    if not result.ok or bundle is None:
         failed = [f"{c.name}: {c.message}" for c in result.checks if not c.ok]
         raise MimeticError("MIMETIC_INVALID_RUN_BUNDLE", "Run bundle failed verification: " + " | ".join(failed),
                            result=result)
-    store = resolve_run(project, run)
-    return store, store.load_bundle()
+    return store, bundle
 

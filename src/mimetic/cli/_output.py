@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -25,7 +25,6 @@ class Outcome:
     data: dict[str, Any]
     exit_code: int = 0
     human: Printer | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # Set by the root callback on every invocation (`mimetic --json verify`).
@@ -86,12 +85,10 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
         else:
             console(stderr=True).print("interrupted", markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    if json_mode:
+    if json_mode or outcome.human is None:
         print_json(redact_value(outcome.data))
-    elif outcome.human is not None:
-        outcome.human(outcome.data)
     else:
-        print_json(redact_value(outcome.data))
+        outcome.human(outcome.data)
     raise typer.Exit(outcome.exit_code)
 
 

@@ -12,14 +12,10 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from mimetic.contracts.base import Record
+from mimetic.contracts.evidence import TokenUsage
 from mimetic.contracts.results import ErrorInfo
 
 STATS_RESULT_SCHEMA = "mimetic.stats-result.v1"
-
-
-class TokenTotals(Record):
-    input: int = 0
-    output: int = 0
 
 
 class DurationSummary(Record):
@@ -37,7 +33,7 @@ class DurationStats(Record):
 class ModelStats(Record):
     model: str
     actors: int = 0
-    tokens: TokenTotals = Field(default_factory=TokenTotals)
+    tokens: TokenUsage = Field(default_factory=TokenUsage)
     cost_usd: float | None = 0.0
 
 
@@ -50,7 +46,7 @@ class RunStats(Record):
     duration_ms: int | None = None
     actors: int = 0
     actor_statuses: dict[str, int] = Field(default_factory=dict)
-    tokens: TokenTotals = Field(default_factory=TokenTotals)
+    tokens: TokenUsage = Field(default_factory=TokenUsage)
     cost_usd: float | None = 0.0  # null when an actor of this run used a model with no rate
 
 
@@ -65,7 +61,7 @@ class StatsResult(Record):
     actor_count: int = 0
     outcomes: dict[str, int] = Field(default_factory=dict)  # run verdicts (pass, fail, blocked, ...)
     actor_outcomes: dict[str, int] = Field(default_factory=dict)  # actor statuses (passed, blocked, ...)
-    tokens: TokenTotals = Field(default_factory=TokenTotals)
+    tokens: TokenUsage = Field(default_factory=TokenUsage)
     cost_usd: float | None = 0.0
     known_cost_usd: float = 0.0
     unknown_cost_runs: int = 0

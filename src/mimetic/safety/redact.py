@@ -31,6 +31,10 @@ AUTH_PARAM_KEY = re.compile(
     re.IGNORECASE,
 )
 _URL_QUERY = re.compile(r"([?&])([A-Za-z0-9_.-]+)=([^&#\s\"'<>]*)")
+# `scheme://user:password@host` (or a token as the user name): everything between `//` and the last
+# `@` of the authority is a credential.
+_URL_USERINFO = re.compile(r"//[^/?#\s\"'<>]+@")
+USERINFO_REPLACEMENT = "//[redacted-userinfo]@"
 
 SECRET_ENV_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PAT|CREDENTIAL|AUTH)", re.IGNORECASE)
 _MIN_SECRET_LEN = 6
@@ -88,6 +92,8 @@ class _Redactor:
         if self._values is not None:
             text = self._values.sub(REPLACEMENT, text)
         text = _SECRET_RE.sub(REPLACEMENT, text)
+        if "@" in text:
+            text = _URL_USERINFO.sub(USERINFO_REPLACEMENT, text)
         return redact_url_params(text) if "=" in text else text
 
     def value(self, value: Any) -> Any:

@@ -6,20 +6,15 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from mimetic.errors import MimeticError
-from mimetic.safety.redact import AUTH_PARAM_KEY
+from mimetic.safety.redact import AUTH_PARAM_KEY, redact_text
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def _invalid(url: str, why: str) -> MimeticError:
-    import re
-
-    from mimetic.safety.redact import redact_text
-
-    shown = re.sub(r"//[^/?#\s]*@", "//[redacted-userinfo]@", redact_text(url))  # never echo user:password@
-    return MimeticError(
+    return MimeticError(  # the redactor also drops user:password@, so the URL is never echoed with it
         "MIMETIC_INVALID_APP_URL",
-        f"--app-url must be an http(s) loopback URL such as http://127.0.0.1:5173 ({why}): {shown}",
+        f"--app-url must be an http(s) loopback URL such as http://127.0.0.1:5173 ({why}): {redact_text(url)}",
     )
 
 
