@@ -29,7 +29,6 @@ class LabRunOptions:
     substrate: str | None = None
     concurrency: int | None = None
     json: bool = False
-    watch: bool = False
 
 
 @dataclass

@@ -96,7 +96,7 @@ def _lab_run(project: Project, request: WatchRequest, server_for: Callable[[str]
                            f"run it with `mimetic lab run {resolved.lab.id}`.")
     run_id = validate_run_id(request.options.run_id or new_run_id(RUN_ID_PREFIX[kind]))
     server_for(run_id)  # serving before the lab starts: the page fills in as lanes report
-    return run_lab(project, resolved, replace(request.options, run_id=run_id, watch=True))
+    return run_lab(project, resolved, replace(request.options, run_id=run_id))
 
 
 def run_watch(project: Project, request: WatchRequest, *, follow: bool,
