@@ -51,11 +51,17 @@ def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def is_relative_path(path: str) -> bool:
+    """The textual rule every run-relative path obeys: not empty or absolute, no `..`, no URL, no backslash."""
+    pure = PurePosixPath(path)
+    return bool(path) and not pure.is_absolute() and ".." not in pure.parts and "://" not in path and "\\" not in path
+
+
 def contained(root: Path, relative: str) -> Path:
-    """Resolve a run-relative path, refusing absolute paths and anything that escapes `root`."""
+    """Resolve a run-relative path, refusing absolute paths and anything that escapes `root` (symlinks too)."""
     outside = MimeticError("MIMETIC_PATH_OUTSIDE_RUN", f"Path is not contained in the run: {relative}")
     rel = PurePosixPath(relative)
-    if rel.is_absolute() or ".." in rel.parts or "://" in relative:
+    if not is_relative_path(relative):
         raise outside
     try:
         path, real_root = (root / rel).resolve(), root.resolve()

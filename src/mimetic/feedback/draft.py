@@ -13,7 +13,7 @@ from mimetic.contracts.bundle import RunBundle
 from mimetic.contracts.feedback import FeedbackCandidate, FeedbackDraft, FeedbackEvidence
 from mimetic.errors import MimeticError
 from mimetic.feedback.candidates import adapter_id, common_proof
-from mimetic.feedback.evidence import clean_relative
+from mimetic.bundle.store import is_relative_path
 
 DRAFT_PATH = "feedback/draft.json"
 FALLBACK_KIND = "dry-run-contract-proof"
@@ -40,7 +40,7 @@ def scrub_closing_keywords(text: str) -> str:
 def _rooted(store: RunStore, path: str) -> str:
     """Candidate paths are run-relative; draft paths are project-relative. A path that is not
     clean is kept as written, so verify can name exactly what the candidate claimed."""
-    return f"{store.artifact_root}/{path}" if clean_relative(path) else path
+    return f"{store.artifact_root}/{path}" if is_relative_path(path) else path
 
 
 def _source_bundle(store: RunStore) -> FeedbackEvidence:

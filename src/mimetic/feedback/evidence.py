@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
 
-from mimetic.bundle.store import RunStore
+from mimetic.bundle.store import RunStore, is_relative_path
 from mimetic.bundle.verify import EVIDENCE_KINDS
 from mimetic.contracts.base import Record
 from mimetic.contracts.bundle import Stream, StreamArtifact
@@ -26,15 +26,8 @@ EVIDENCE_KIND: dict[str, EvidenceKind] = {
 M = TypeVar("M", bound=Record)
 
 
-def clean_relative(path: str) -> bool:
-    """A run-relative path that cannot point outside the run: not absolute, no `..`, not a URL."""
-    pure = PurePosixPath(path)
-    return bool(path) and not pure.is_absolute() and ".." not in pure.parts and "://" not in path \
-        and "\\" not in path
-
-
 def existing_file(store: RunStore, path: str) -> Path | None:
-    if not clean_relative(path):
+    if not is_relative_path(path):
         return None
     target = store.dir / path
     return target if target.is_file() and target.stat().st_size > 0 else None
@@ -63,7 +56,7 @@ def _validation_summary(error: ValidationError) -> str:
 
 def _read_model(store: RunStore, artifact: StreamArtifact, model: type[M],
                 problems: list[tuple[StreamArtifact, str]]) -> M | None:
-    if not clean_relative(artifact.path):
+    if not is_relative_path(artifact.path):
         problems.append((artifact, "not a path inside the run"))
         return None
     target = store.dir / artifact.path
@@ -115,7 +108,7 @@ def read_stream_evidence(store: RunStore, stream: Stream) -> StreamEvidence:
         elif artifact.kind in EVIDENCE_KINDS:
             target = existing_file(store, artifact.path)
             if target is None:
-                where = "missing or empty" if clean_relative(artifact.path) else "not a path inside the run"
+                where = "missing or empty" if is_relative_path(artifact.path) else "not a path inside the run"
                 found.problems.append((artifact, where))
                 continue
             if artifact.kind == "log":

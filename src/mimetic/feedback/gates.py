@@ -17,7 +17,7 @@ from mimetic.bundle.store import RunStore
 from mimetic.contracts.bundle import RunBundle
 from mimetic.contracts.feedback import FeedbackDraft
 from mimetic.feedback.candidates import PRODUCT_OWNERS
-from mimetic.feedback.evidence import clean_relative
+from mimetic.bundle.store import is_relative_path
 from mimetic.safety.scan import scan_text
 
 REQUIRED_TEXT = ("run_id", "adapter_id", "scenario_id", "persona_id", "summary", "expected", "actual",
@@ -70,7 +70,7 @@ def _paths(store: RunStore, draft: FeedbackDraft, tainted: set[str]) -> list[str
             continue
         shown = name if name in tainted else path  # a path that trips the scan is named by field only
         relative = path[len(root):] if path.startswith(root) else None
-        if relative is None or not clean_relative(relative):
+        if relative is None or not is_relative_path(relative):
             problems.append(f"evidence path is not inside the run: {shown}")
         elif not (store.dir / relative).is_file():
             problems.append(f"evidence file missing: {shown}")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
+from mimetic.bundle.store import is_relative_path
 from mimetic.clock import now_iso
 from mimetic.contracts.evidence import (
     MimeticSetupFacts, Preview, QualityCheck, SetupQuality, SetupRedaction, StudyQuality, TreeEntry,
@@ -39,10 +40,9 @@ PUBLIC_NOTE = "Previews are limited to an allowlist, bounded, and secret-redacte
 
 
 def safe_relative(path: str) -> bool:
-    pure = PurePosixPath(path)
-    if not path or pure.is_absolute() or "://" in path or ".." in pure.parts:
-        return False
-    return not any(part in UNSAFE_SEGMENTS or part.startswith(".env") for part in pure.parts)
+    """A relative path with no secret-bearing or generated segment (.env*, .git, node_modules, ...)."""
+    return is_relative_path(path) and not any(
+        part in UNSAFE_SEGMENTS or part.startswith(".env") for part in PurePosixPath(path).parts)
 
 
 def _language(path: str) -> str:

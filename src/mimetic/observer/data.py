@@ -7,7 +7,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path, PurePosixPath
 
-from mimetic.bundle.store import contained
+from mimetic.bundle.store import contained, is_relative_path
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import RunBundle, RunEvent, Stream
 from mimetic.contracts.evidence import ActorReport
@@ -64,10 +64,7 @@ def run_relative(path: str | None) -> str | None:
         return None
     if path.startswith("../"):
         path = path[3:]
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-        return None
-    return pure.as_posix()
+    return PurePosixPath(path).as_posix() if is_relative_path(path) and PurePosixPath(path).parts else None
 
 
 def screenshot_path(stream: Stream) -> str | None:
