@@ -46,3 +46,19 @@ class Computer(Protocol):
     def current_url(self) -> str | None:
         """Where the actor is (a page URL), when the surface knows; None on a desktop."""
         ...
+
+
+# OpenAI computer-use models name keys loosely ("RETURN", "ESC", "LEFT", "PAGE_UP", "CMD"...). Every
+# screen folds them to one canonical name first, then maps that name to its own key vocabulary.
+KEY_ALIASES: dict[str, str] = {
+    "RETURN": "ENTER", "ESC": "ESCAPE", "DEL": "DELETE", "LEFT": "ARROWLEFT", "RIGHT": "ARROWRIGHT",
+    "UP": "ARROWUP", "DOWN": "ARROWDOWN", "PAGE_UP": "PAGEUP", "PAGE_DOWN": "PAGEDOWN", "CONTROL": "CTRL",
+    "OPTION": "ALT", "CMD": "META", "COMMAND": "META", "SUPER": "META", "WIN": "META", "WINDOWS": "META",
+    "CAPS_LOCK": "CAPSLOCK", "PRINT": "PRINTSCREEN",
+}
+
+
+def canonical_key(name: str) -> str:
+    """A multi-character key name in canonical form (upper case, no spaces, aliases folded)."""
+    folded = name.upper().replace(" ", "")
+    return KEY_ALIASES.get(folded, folded)

@@ -8,21 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from mimetic.actors.computer import Action
+from mimetic.actors.computer import Action, canonical_key
 from mimetic.errors import MimeticError
 
-# OpenAI computer-use key names -> Playwright key names (`keyboard.press` rejects unknown names).
+# Canonical key names (see actors.computer.canonical_key) -> Playwright's (`keyboard.press` rejects others).
 KEYS: dict[str, str] = {
-    "ENTER": "Enter", "RETURN": "Enter", "ESC": "Escape", "ESCAPE": "Escape", "TAB": "Tab", "SPACE": "Space",
-    "BACKSPACE": "Backspace", "DELETE": "Delete", "DEL": "Delete", "INSERT": "Insert",
-    "ARROWLEFT": "ArrowLeft", "LEFT": "ArrowLeft", "ARROWRIGHT": "ArrowRight", "RIGHT": "ArrowRight",
-    "ARROWUP": "ArrowUp", "UP": "ArrowUp", "ARROWDOWN": "ArrowDown", "DOWN": "ArrowDown",
-    "HOME": "Home", "END": "End", "PAGEUP": "PageUp", "PAGE_UP": "PageUp", "PAGEDOWN": "PageDown",
-    "PAGE_DOWN": "PageDown",
-    "CTRL": "Control", "CONTROL": "Control", "ALT": "Alt", "OPTION": "Alt", "SHIFT": "Shift",
-    "CMD": "Meta", "COMMAND": "Meta", "META": "Meta", "SUPER": "Meta", "WIN": "Meta", "WINDOWS": "Meta",
-    "CAPSLOCK": "CapsLock", "CAPS_LOCK": "CapsLock", "NUMLOCK": "NumLock", "SCROLLLOCK": "ScrollLock",
-    "PRINTSCREEN": "PrintScreen", "PAUSE": "Pause", "MENU": "ContextMenu", "PLUS": "+", "MINUS": "-",
+    "ENTER": "Enter", "ESCAPE": "Escape", "TAB": "Tab", "SPACE": "Space", "BACKSPACE": "Backspace",
+    "DELETE": "Delete", "INSERT": "Insert", "ARROWLEFT": "ArrowLeft", "ARROWRIGHT": "ArrowRight",
+    "ARROWUP": "ArrowUp", "ARROWDOWN": "ArrowDown", "HOME": "Home", "END": "End", "PAGEUP": "PageUp",
+    "PAGEDOWN": "PageDown", "CTRL": "Control", "ALT": "Alt", "SHIFT": "Shift", "META": "Meta",
+    "CAPSLOCK": "CapsLock", "NUMLOCK": "NumLock", "SCROLLLOCK": "ScrollLock", "PRINTSCREEN": "PrintScreen",
+    "PAUSE": "Pause", "MENU": "ContextMenu", "PLUS": "+", "MINUS": "-",
     **{f"F{n}": f"F{n}" for n in range(1, 13)},
 }
 BUTTONS = {"left": "left", "right": "right", "wheel": "middle", "middle": "middle"}
@@ -35,7 +31,7 @@ def key_name(key: str) -> str:
     """An OpenAI key name as a Playwright key (single characters pass through as typed)."""
     if len(key) == 1:
         return key
-    mapped = KEYS.get(key.upper().replace(" ", ""))
+    mapped = KEYS.get(canonical_key(key))
     if mapped is None:
         raise MimeticError("MIMETIC_ACTOR_ACTION_INVALID", f"Unknown key name: {key[:40]!r}")
     return mapped

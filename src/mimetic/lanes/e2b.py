@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from mimetic.actors.computer import Action
+from mimetic.actors.computer import Action, canonical_key
 from mimetic.errors import EXIT_VERDICT, MimeticError
 from mimetic.lanes.substrate import LaneSpec
 from mimetic.project import Project
@@ -303,26 +303,24 @@ def _relative(relative: str) -> str:
 
 # --- the actor's computer -------------------------------------------------------------------
 
-# OpenAI computer-use key names -> the names e2b_desktop's `press` maps to X keysyms (its KEYS table
-# knows `enter`, `page_down`, `ctrl` ... but not `ARROWLEFT` or `PAGEDOWN`).
+# Canonical key names (see actors.computer.canonical_key) -> the names e2b_desktop's `press` maps to X
+# keysyms (its own table knows `enter`, `page_down`, `ctrl` ... but not `ARROWLEFT` or `PAGEDOWN`).
 KEY_NAMES: dict[str, str] = {
-    "ENTER": "enter", "RETURN": "enter", "ESC": "esc", "ESCAPE": "esc", "TAB": "tab", "SPACE": "space",
-    "BACKSPACE": "backspace", "DELETE": "delete", "DEL": "delete", "INSERT": "insert",
-    "ARROWLEFT": "left", "LEFT": "left", "ARROWRIGHT": "right", "RIGHT": "right",
-    "ARROWUP": "up", "UP": "up", "ARROWDOWN": "down", "DOWN": "down",
-    "HOME": "home", "END": "end", "PAGEUP": "page_up", "PAGE_UP": "page_up", "PAGEDOWN": "page_down",
-    "PAGE_DOWN": "page_down",
-    "CTRL": "ctrl", "CONTROL": "ctrl", "ALT": "alt", "OPTION": "alt", "SHIFT": "shift",
-    "CMD": "super", "COMMAND": "super", "META": "super", "SUPER": "super", "WIN": "super", "WINDOWS": "super",
-    "CAPSLOCK": "caps_lock", "CAPS_LOCK": "caps_lock", "NUMLOCK": "num_lock", "SCROLLLOCK": "scroll_lock",
-    "PRINTSCREEN": "print", "PRINT": "print", "PAUSE": "pause", "MENU": "menu",
+    "ENTER": "enter", "ESCAPE": "esc", "TAB": "tab", "SPACE": "space", "BACKSPACE": "backspace",
+    "DELETE": "delete", "INSERT": "insert", "ARROWLEFT": "left", "ARROWRIGHT": "right", "ARROWUP": "up",
+    "ARROWDOWN": "down", "HOME": "home", "END": "end", "PAGEUP": "page_up", "PAGEDOWN": "page_down",
+    "CTRL": "ctrl", "ALT": "alt", "SHIFT": "shift", "META": "super", "CAPSLOCK": "caps_lock",
+    "NUMLOCK": "num_lock", "SCROLLLOCK": "scroll_lock", "PRINTSCREEN": "print", "PAUSE": "pause", "MENU": "menu",
+    **{f"F{n}": f"f{n}" for n in range(1, 13)},
+}
+# Single characters xdotool wants by keysym name.
+SYMBOL_KEYS: dict[str, str] = {
     " ": "space", "/": "slash", "\\": "backslash", ",": "comma", ".": "period", ";": "semicolon",
     "'": "apostrophe", "`": "grave", "-": "minus", "=": "equal", "[": "bracketleft", "]": "bracketright",
     "+": "plus", "*": "asterisk", "!": "exclam", "?": "question", ":": "colon", '"': "quotedbl",
     "<": "less", ">": "greater", "_": "underscore", "(": "parenleft", ")": "parenright", "#": "numbersign",
     "$": "dollar", "%": "percent", "&": "ampersand", "@": "at", "^": "asciicircum", "~": "asciitilde",
     "{": "braceleft", "}": "braceright", "|": "bar",
-    **{f"F{n}": f"f{n}" for n in range(1, 13)},
 }
 CLICK_BUTTONS = {"left": "left_click", "right": "right_click", "wheel": "middle_click", "middle": "middle_click"}
 XDOTOOL_BUTTONS = {"back": 8, "forward": 9}
@@ -333,10 +331,9 @@ DEFAULT_WAIT_MS, MAX_WAIT_MS = 1000, 10_000
 
 def key_name(key: str) -> str:
     """An OpenAI key name as an e2b_desktop `press` name (single characters and unknown names pass through)."""
-    mapped = KEY_NAMES.get(key.upper()) or KEY_NAMES.get(key)
-    if mapped:
-        return mapped
-    return key.lower() if len(key) == 1 else key
+    if len(key) == 1:
+        return SYMBOL_KEYS.get(key, key.lower())
+    return KEY_NAMES.get(canonical_key(key), key)
 
 
 def notches(pixels: int) -> int:
