@@ -26,3 +26,15 @@ def test_the_token_retry_goes_through_an_askpass_helper_that_is_deleted_afterwar
     assert not result.ok and result.with_token and "or with the GitHub token" in result.reason
     assert token not in result.reason
     assert list((tmp_path / "tmp").glob("repo-access-*")) == []
+
+
+def test_anonymous_git_env_carries_no_credential_and_keeps_proxy_settings(monkeypatch):
+    from mimetic.lanes.env import anonymous_git_env
+
+    for name in ("OPENAI_API_KEY", "E2B_API_KEY", "GH_TOKEN", "GITHUB_TOKEN"):
+        monkeypatch.setenv(name, "secret-value-123456")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    env = anonymous_git_env()
+    assert "secret-value-123456" not in env.values()
+    assert env["HTTPS_PROXY"] == "http://proxy.invalid:3128"
+    assert env["GIT_TERMINAL_PROMPT"] == "0" and env["GIT_ASKPASS"] == ""

@@ -25,8 +25,7 @@ from mimetic.contracts.bundle import TARGET_CWD_MARKER
 from mimetic.contracts.smoke import OssLabResult, SmokeCleanup, SmokeRepo, SmokeStep
 from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.labs.dispatch import LabRun
-from mimetic.lanes.bootstrap import PRIVATE_TOKEN_NAME
-from mimetic.lanes.env import GITHUB_TOKEN_NAMES
+from mimetic.lanes.env import anonymous_git_env
 from mimetic.lanes.pool import default_concurrency, fan_out
 from mimetic.project import Project
 from mimetic.safety.redact import compact_error
@@ -35,7 +34,6 @@ from mimetic.safety.slugs import clone_url, slug_token, validate_slug
 CLONE_TIMEOUT_S = 120
 STEP_TIMEOUT_S = 300
 FOOTER = "All clones are disposable public OSS trials. Do not commit cloned target changes."
-TOKEN_ENV = (*GITHUB_TOKEN_NAMES, PRIVATE_TOKEN_NAME, "GIT_ASKPASS", "SSH_ASKPASS")
 
 
 def validate_limit(limit: object) -> int:
@@ -139,8 +137,7 @@ def _timed(name: str, command: list[str], *, cwd: Path | None, env: dict[str, st
 def git_clone(url: str, clone: Path) -> SmokeStep:
     """Anonymous shallow clone: no credential helper, no prompts, no tokens, no user git config."""
     clone.parent.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k not in TOKEN_ENV}
-    env.update(GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+    env = anonymous_git_env()
     command = ["git", "-c", "credential.helper=", "clone", "--depth", "1", "--quiet", url, str(clone)]
 
     def summarize(done: subprocess.CompletedProcess) -> str:

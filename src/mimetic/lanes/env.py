@@ -29,3 +29,11 @@ def github_token() -> str | None:
 def host_basics() -> dict[str, str]:
     """The allowlisted part of this machine's environment, for a lane that runs here."""
     return {name: os.environ[name] for name in HOST_BASICS if os.environ.get(name)}
+
+
+def anonymous_git_env() -> dict[str, str]:
+    """The allowlisted environment plus git isolation: no user or system config, no credential prompts.
+
+    No token of any kind is in it; a caller that needs one adds an askpass helper explicitly."""
+    return {**host_basics(), "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "", "SSH_ASKPASS": ""}

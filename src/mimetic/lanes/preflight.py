@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mimetic.bundle.store import atomic_write_bytes
-from mimetic.lanes.env import GITHUB_TOKEN_NAMES
+from mimetic.lanes.env import GITHUB_TOKEN_NAMES, anonymous_git_env
 from mimetic.lanes.pool import fan_out
 from mimetic.safety.redact import compact_error
 from mimetic.safety.slugs import clone_url
@@ -36,10 +36,7 @@ class RepoAccess:
 
 
 def _git_env(askpass: Path | None = None, token: str | None = None) -> dict[str, str]:
-    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "SSL_CERT_FILE", "HTTPS_PROXY", "https_proxy",
-                                               "NO_PROXY", "no_proxy") if os.environ.get(name)}
-    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="",
-               SSH_ASKPASS="")
+    env = anonymous_git_env()
     if askpass and token:
         env.update(GIT_ASKPASS=str(askpass), MIMETIC_GITHUB_TOKEN_RUNTIME=token)
     return env
