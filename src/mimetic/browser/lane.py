@@ -54,9 +54,10 @@ class PageRecorder:
 
     def __init__(self, page: Any):
         self.console_errors: list[str] = []
+        self.page_errors: list[str] = []  # uncaught exceptions only (also in console_errors, with "Uncaught")
         self.failed_requests: list[str] = []
         page.on("console", lambda msg: msg.type == "error" and self._keep(self.console_errors, msg.text))
-        page.on("pageerror", lambda error: self._keep(self.console_errors, f"Uncaught {error.name}: {error.message}"))
+        page.on("pageerror", self._page_error)
         page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
 
@@ -64,6 +65,18 @@ class PageRecorder:
     def _keep(bucket: list[str], text: str) -> None:
         if len(bucket) < MAX_RECORDED:
             bucket.append(compact_error(text))
+
+    def _page_error(self, error: Any) -> None:
+        text = f"{error.name}: {error.message}" if error.name else str(error.message)
+        self._keep(self.page_errors, text)
+        self._keep(self.console_errors, f"Uncaught {text}")
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.console_errors), len(self.page_errors)
+
+    def since(self, mark: tuple[int, int]) -> tuple[list[str], list[str]]:
+        """(console errors, page errors) recorded after `mark`: what the page said during one step."""
+        return self.console_errors[mark[0]:], self.page_errors[mark[1]:]
 
     def _request_failed(self, request: Any) -> None:
         failure = request.failure or "failed"
@@ -86,10 +99,11 @@ def _screenshot(page: Any, store: RunStore, relative: str) -> str | None:
     return relative
 
 
-def _run_step(step: ProofStep, ctx: StepContext, store: RunStore, surface: Surface) -> TraceStep:
+def _run_step(step: ProofStep, ctx: StepContext, store: RunStore, surface: Surface,
+              recorder: PageRecorder) -> TraceStep:
     from playwright.sync_api import Error as PlaywrightError
 
-    started = time.monotonic()
+    started, mark = time.monotonic(), recorder.mark()
     assertions: list[Assertion] = []
     try:
         assertions = step.perform(ctx)
@@ -99,15 +113,19 @@ def _run_step(step: ProofStep, ctx: StepContext, store: RunStore, surface: Surfa
         status, reason = "blocked", compact_error(exc.reason, 400)
     except PlaywrightError as exc:  # the page or browser itself broke (crash, closed target)
         status, reason = "blocked", f"The browser failed during step {step.id}: {playwright_reason(exc)}"
+    # The screenshot round-trip also lets page errors thrown by the step's last handlers arrive.
     shot = _screenshot(ctx.page, store, f"screenshots/{surface.name}-{step.id}.png")
+    console_errors, page_errors = recorder.since(mark)
+    if status == "failed" and page_errors:
+        reason = compact_error(f"{reason.rstrip('.')}. The page threw during this step: {page_errors[0]}", 600)
     return TraceStep(id=step.id, label=step.label, action=step.action, status=status, reason=reason,
                      url=ctx.page.url, duration_ms=int((time.monotonic() - started) * 1000), completed_at=now_iso(),
-                     screenshot_path=shot, assertions=assertions)
+                     screenshot_path=shot, assertions=assertions, page_errors=page_errors, console_errors=console_errors)
 
 
 def _failure_reason(step: ProofStep, assertions: list[Assertion]) -> str:
     failed = next(a for a in assertions if a.status == "failed")
-    return compact_error(f"Step {step.id} ({step.label}) failed: expected {failed.expected}; actual {failed.actual}", 400)
+    return compact_error(f"Step {step.id} ({step.label}) failed: expected {failed.expected}; actual {failed.actual}", 600)
 
 
 def _lane_reason(steps: list[TraceStep]) -> str:
@@ -148,7 +166,7 @@ def run_lane(launched: LaunchedBrowser, surface: Surface, steps: list[ProofStep]
                                              reason=skip_reason if halted else f"Skipped: step {failed_step} failed."))
                 continue
             ctx.action_timeout_ms = min(STEP_TIMEOUT_CAP_MS, remaining_ms)
-            trace_step = _run_step(step, ctx, store, surface)
+            trace_step = _run_step(step, ctx, store, surface, recorder)
             trace_steps.append(trace_step)
             level = {"passed": "info", "failed": "error", "blocked": "warn"}[trace_step.status]
             log.add(f"browser-app.step.{trace_step.status}", f"{surface.name} step {step.id}: {trace_step.status}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mimetic.browser.chromium import DESKTOP, SURFACES, Surface, find_chromium, launch_chromium
+from mimetic.browser.chromium import SURFACES, Surface, find_chromium, launch_chromium
 from mimetic.browser.lane import ActorHook, LaneResult, run_lane
 from mimetic.browser.scenarios import ProofPlan, plan_proof
 from mimetic.bundle.compose import EventLog, select_persona, source_info
@@ -18,9 +18,9 @@ from mimetic.clock import new_run_id, now_iso
 from mimetic.contracts.bundle import (
     Completion, Embed, PersonaRef, Review, RunBundle, Simulation, Stream, StreamArtifact, StreamUi, Viewport,
 )
-from mimetic.contracts.evidence import BrowserTrace
+from mimetic.contracts.evidence import BrowserTrace, TraceStep
 from mimetic.contracts.manifests import NetworkPolicy, Persona
-from mimetic.contracts.results import ErrorInfo, RunResult
+from mimetic.contracts.results import ErrorInfo, RunResult, SurfaceResult
 from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.project import Project
 from mimetic.safety.urls import validate_app_url
@@ -79,14 +79,14 @@ def _check_sims(sims: int | None) -> tuple[Surface, ...]:
 
 
 def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | None, timeout_ms: int,
-            actor: str | None) -> ProofRequest:
+            actor: str | None, scenario: str | None = None) -> ProofRequest:
     _check_actor(actor)
     surfaces = _check_sims(sims)
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
         raise MimeticError("MIMETIC_INVALID_TIMEOUT", f"--timeout-ms must be between 1 and {MAX_TIMEOUT_MS}, got {timeout_ms}.")
     url = validate_app_url(app_url, _allowed_hosts(project))
     store = RunStore.new(project, run_id or new_run_id("browser"))
-    plan = plan_proof(project, url)
+    plan = plan_proof(project, url, scenario)
     first = plan.scenarios[0] if plan.scenarios else None
     persona_id = first.persona if first and first.persona else None
     persona, persona_model, persona_warnings = select_persona(project, persona_id)
@@ -95,17 +95,52 @@ def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | N
                         persona=persona, persona_model=persona_model, chromium=chromium, warnings=persona_warnings)
 
 
-def _actor_hook(request: ProofRequest) -> ActorHook:
-    from mimetic.actors.playwright_computer import PlaywrightComputer
+def _actor_hook(request: ProofRequest, surface: Surface) -> ActorHook:
     from mimetic.actors.session import run_actor
+    from mimetic.browser.touch import screen_for
 
     scenario = request.plan.scenarios[0] if request.plan.scenarios else None
 
     def hook(page: Any):
-        return run_actor(PlaywrightComputer(page), store=request.store, stream_id=DESKTOP.stream_id,
-                         persona=request.persona_model, scenario=scenario, goal=request.plan.goal)
+        return run_actor(screen_for(page, touch=surface.viewport.has_touch), store=request.store,
+                         stream_id=surface.stream_id, persona=request.persona_model, scenario=scenario,
+                         goal=request.plan.goal)
 
     return hook
+
+
+def actor_state(request: ProofRequest, lane: LaneResult) -> str:
+    """`ran`, `blocked: <why>` or `not requested`: whether an AI actor really used this viewport."""
+    if request.actor is None:
+        return "not requested"
+    report = lane.actor_report
+    if report is None:
+        return f"blocked: the viewport ended {lane.status} before the actor could start"
+    if report.status in ("blocked", "not_started") and report.steps == 0:
+        return f"blocked: {report.reason or 'the actor did not start'}"
+    return "ran"
+
+
+def _first_bad_step(lane: LaneResult) -> TraceStep | None:
+    return next((step for step in lane.trace.steps if step.status in ("failed", "blocked")), None)
+
+
+def surface_result(request: ProofRequest, lane: LaneResult) -> SurfaceResult:
+    step = _first_bad_step(lane)
+    report = lane.actor_report
+    return SurfaceResult(
+        surface=lane.surface.name, stream_id=lane.surface.stream_id, status=lane.status,
+        failed_step=step.id if step else None, failed_step_label=step.label if step else None, reason=lane.reason,
+        page_errors=step.page_errors if step else [], console_errors=step.console_errors if step else [],
+        screenshot=(step.screenshot_path if step and step.screenshot_path else lane.screenshot_path),
+        trace=lane.trace_path, actor=actor_state(request, lane), actor_status=report.status if report else None)
+
+
+def _failure_message(surfaces: list[SurfaceResult]) -> str:
+    """Every viewport that did not pass, each with its step and reason (an agent reads only this line)."""
+    parts = [f"{s.surface} {s.status}" + (f" at step {s.failed_step}" if s.failed_step else "") + f": {s.reason}"
+             for s in surfaces if s.status != "passed"]
+    return " | ".join(parts)
 
 
 def verdict_of(lanes: list[LaneResult]) -> str:
@@ -160,12 +195,11 @@ def _simulation(request: ProofRequest, lane: LaneResult, index: int) -> Simulati
         summary=lane.reason, stream_ids=[lane.surface.stream_id], started_at=lane.started_at, updated_at=lane.ended_at)
 
 
-def _review(request: ProofRequest, lanes: list[LaneResult], verdict: str) -> Review:
+def _review(request: ProofRequest, lanes: list[LaneResult], verdict: str, surfaces: list[SurfaceResult]) -> Review:
     parts = [f"{lane.surface.name} {lane.status} ({lane.passed_steps}/{len(lane.trace.steps)} steps)" for lane in lanes]
     summary = f"Browser proof of {request.app_url}: " + ", ".join(parts) + "."
-    first_bad = next((lane for lane in lanes if lane.status != "passed"), None)
-    if first_bad is not None:
-        summary += f" {first_bad.surface.name}: {first_bad.reason}"
+    for bad in (lane for lane in lanes if lane.status != "passed"):
+        summary += f" {bad.surface.name}: {bad.reason}"
     gaps = []
     if request.plan.builtin:
         gaps.append("No committed mode: browser scenario was found, so only the built-in render proof ran "
@@ -174,6 +208,9 @@ def _review(request: ProofRequest, lanes: list[LaneResult], verdict: str) -> Rev
         gaps.append("Only the desktop viewport ran (--sims 1).")
     if request.actor is None:
         gaps.append("No AI actor used the app; only scripted steps ran (--actor openai-cua adds one).")
+    elif not any(s.actor == "ran" for s in surfaces):
+        gaps.append(f"No AI actor used the app: {request.actor} was requested but "
+                    + "; ".join(f"on {s.surface} it was {s.actor}" for s in surfaces) + ".")
     skipped = sum(step.status == "skipped" for lane in lanes for step in lane.trace.steps)
     if skipped:
         gaps.append(f"{skipped} step(s) were skipped after an earlier step failed or the viewport stopped.")
@@ -191,6 +228,8 @@ def _steps_section(lanes: list[LaneResult]) -> list[str]:
                 line += "; " + "; ".join(f"{a.kind} expected {a.expected}, actual {a.actual}" for a in failed)
             elif step.status == "blocked":
                 line += f"; {step.reason}"
+            if step.page_errors:
+                line += "; the page threw: " + "; ".join(step.page_errors)
             lines.append(line)
         if lane.trace.console_errors or lane.trace.failed_requests:
             lines.append(f"{lane.surface.name}: {len(lane.trace.console_errors)} console error(s), "
@@ -199,10 +238,11 @@ def _steps_section(lanes: list[LaneResult]) -> list[str]:
 
 
 def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str | None, timeout_ms: int,
-                actor: str | None) -> tuple[RunResult, int]:
+                actor: str | None, scenario: str | None = None) -> tuple[RunResult, int]:
     from mimetic.labs.synthetic import run_result, write_run
 
-    request = prepare(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor)
+    request = prepare(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor,
+                      scenario=scenario)
     store, plan = request.store, request.plan
     created_at = now_iso()
     log = EventLog()
@@ -215,7 +255,7 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
         with launch_chromium(request.chromium) as launched:
             log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
             for surface in request.surfaces:
-                hook = _actor_hook(request) if request.actor and surface is DESKTOP else None
+                hook = _actor_hook(request, surface) if request.actor else None
                 lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
                                       store=store, log=log, timeout_ms=request.timeout_ms, actor=hook))
     except KeyboardInterrupt:
@@ -223,18 +263,23 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
         log.mark("run.interrupted", "Interrupted (Ctrl-C); unfinished viewports were recorded as interrupted.")
         lanes += [_interrupted_lane(request, surface) for surface in request.surfaces[len(lanes):]]
     verdict = verdict_of(lanes)
+    surfaces = [surface_result(request, lane) for lane in lanes]
     log.mark("review.created", f"Review verdict {verdict}.")
     bundle = RunBundle(
         run_id=store.run_id, mode="live", sim_count=len(lanes), created_at=created_at,
         artifact_root=store.artifact_root, source=source_info(project), persona=request.persona, scenario=plan.ref,
         lifecycle=log.lifecycle, simulations=[_simulation(request, lane, i) for i, lane in enumerate(lanes)],
         streams=[_stream(request, lane) for lane in lanes], events=log.events,
-        review=_review(request, lanes, verdict))
+        review=_review(request, lanes, verdict, surfaces))
     write_run(store, bundle, {"Steps": _steps_section(lanes)})
     ok = verdict == "pass"
-    result = run_result(store, bundle, list(request.warnings), ok=ok)
+    # A blocked actor is a warning whatever the verdict: a pass without it is a scripted pass only.
+    warnings = [*request.warnings, *(f"The {request.actor} actor was {s.actor} ({s.surface})." for s in surfaces
+                                    if s.actor.startswith("blocked"))]
+    result = run_result(store, bundle, warnings, ok=ok)
+    result.surfaces = surfaces
     if not ok:
-        result.error = ErrorInfo(code=VERDICT_ERRORS[verdict], message=bundle.review.summary)
+        result.error = ErrorInfo(code=VERDICT_ERRORS[verdict], message=_failure_message(surfaces) or bundle.review.summary)
     return result, EXIT_OK if ok else EXIT_INTERRUPTED if verdict == "interrupted" else EXIT_VERDICT
 
 

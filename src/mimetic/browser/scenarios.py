@@ -1,4 +1,4 @@
-"""Which steps a browser proof runs: every committed `mode: browser` scenario, else the built-in proof."""
+"""Which steps a browser proof runs: every committed `mode: browser` scenario (or the one `--scenario` names), else the built-in proof."""
 
 from __future__ import annotations
 
@@ -67,8 +67,24 @@ def load_browser_scenarios(project: Project) -> list[tuple[Path, Scenario]]:
     return found
 
 
-def plan_proof(project: Project, app_url: str) -> ProofPlan:
+def _only(loaded: list[tuple[Path, Scenario]], scenario_id: str) -> list[tuple[Path, Scenario]]:
+    chosen = [(path, scenario) for path, scenario in loaded if scenario.id == scenario_id]
+    if not chosen:
+        known = ", ".join(scenario.id for _, scenario in loaded) or "none"
+        raise MimeticError("MIMETIC_SCENARIO_NOT_FOUND",
+                           f"No mode: browser scenario with id {scenario_id!r} under mimetic/scenarios/ (browser scenarios: {known}).")
+    return chosen
+
+
+def plan_proof(project: Project, app_url: str, scenario_id: str | None = None) -> ProofPlan:
+    """Every browser scenario in filename order (or only `scenario_id`); the built-in proof when there is none.
+
+    Every scenario file is validated first, even with `scenario_id`: one invalid file is an error
+    (file:line: field) for every run, never a silently skipped journey.
+    """
     loaded = load_browser_scenarios(project)
+    if scenario_id is not None:
+        loaded = _only(loaded, scenario_id)
     if not loaded:
         ref = ScenarioRef(id=BUILTIN_SCENARIO_ID, title=BUILTIN_TITLE, goal=BUILTIN_GOAL, source="builtin",
                           source_digest=digest(app_url))

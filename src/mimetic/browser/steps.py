@@ -77,6 +77,43 @@ def playwright_reason(exc: Exception) -> str:
     return compact_error(f"{head} ({log[-1]})" if log else head, SNIPPET_CHARS)
 
 
+# What stands in the way of using an element, in the words a person would use. Playwright's timeout
+# only says it kept retrying; this looks at the element once and names what it found.
+_OBSTACLE_JS = """(el) => {
+  const r = el.getBoundingClientRect();
+  const w = window.innerWidth, h = window.innerHeight;
+  const at = `x=${Math.round(r.left)},y=${Math.round(r.top)} (${Math.round(r.width)}x${Math.round(r.height)} px)`;
+  const style = getComputedStyle(el);
+  if (el.disabled || el.getAttribute("aria-disabled") === "true") return `disabled at ${at}`;
+  if (style.display === "none" || style.visibility === "hidden" || r.width === 0 || r.height === 0)
+    return `not visible (display ${style.display}, visibility ${style.visibility}, size ${Math.round(r.width)}x${Math.round(r.height)} px)`;
+  if (r.right <= 0 || r.bottom <= 0 || r.left >= w || r.top >= h)
+    return `outside the viewport at ${at}; the viewport is ${w}x${h} px`;
+  const cx = Math.min(Math.max(r.left + r.width / 2, 0), w - 1), cy = Math.min(Math.max(r.top + r.height / 2, 0), h - 1);
+  const top = document.elementFromPoint(cx, cy);
+  if (top && top !== el && !el.contains(top)) {
+    const name = top.tagName.toLowerCase() + (top.id ? "#" + top.id : "") +
+      (typeof top.className === "string" && top.className.trim() ? "." + top.className.trim().split(/\\s+/).join(".") : "");
+    return `covered by another element (${name}) at ${at}`;
+  }
+  return "";
+}"""
+
+
+def obstacle(page: Any, selector: str) -> str:
+    """Why `selector` could not be used, as found on the page now: not attached, outside the viewport,
+    covered, disabled, not visible; "" when nothing is in the way (or the page cannot say)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        matches = page.locator(selector)
+        if matches.count() == 0:
+            return f"no element matching {selector} is attached to the page"
+        return matches.first.evaluate(_OBSTACLE_JS, timeout=1000)
+    except PlaywrightError:
+        return ""
+
+
 def wait_until(ctx: StepContext, probe: Callable[[], tuple[bool, str]], timeout_ms: int) -> tuple[bool, str]:
     """Poll `probe` (ok, actual) until it passes or `timeout_ms` runs out; returns the last answer.
 
@@ -202,8 +239,10 @@ def _act(ctx: StepContext, step: BrowserStep, start_url: str) -> list[Assertion]
         elif step.action == "selectOption":
             target.select_option(step.value, timeout=timeout)
     except PlaywrightError as exc:
+        found = obstacle(ctx.page, step.selector)
+        actual = f"{found} ({playwright_reason(exc)})" if found else playwright_reason(exc)
         return [_assertion("selectorVisible", f"{step.selector} can be used for {step.action}", False,
-                           playwright_reason(exc))]
+                           compact_error(actual, 2 * SNIPPET_CHARS))]
     return []
 
 

@@ -15,6 +15,9 @@ def print_run(data: dict) -> None:
     title = "mimetic run " + data.get("mode", "?") + ("" if data.get("ok") else " failed")
     lines(title, f"run: {data['runId']}", f"sims: {data['simCount']}", f"verdict: {data['verdict']}",
           f"bundle: {data['bundlePath']}", f"review: {data['reviewPath']}")
+    for surface in data.get("surfaces", []):
+        where = f" at step {surface['failedStep']}" if surface.get("failedStep") else ""
+        lines(f"{surface['surface']}: {surface['status']}{where} - {surface['reason']} (actor: {surface['actor']})")
     if data.get("error"):  # why a finished run did not pass (for example the browser proof's first failure)
         lines(f"{data['error']['code']}: {data['error']['message']}", stderr=True)
     warnings_block(data.get("warnings", []))
@@ -27,6 +30,7 @@ def register(app: typer.Typer) -> None:
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Write synthetic contract evidence only.")] = False,
         app_url: Annotated[Optional[str], typer.Option("--app-url", help="Loopback URL of the app to prove, e.g. http://127.0.0.1:5173.")] = None,
         actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: openai-cua.")] = None,
+        scenario: Annotated[Optional[str], typer.Option("--scenario", help="With --app-url: run only this mode: browser scenario id (default: every one, in filename order).")] = None,
         sims: SimsOpt = None,
         timeout_ms: Annotated[int, typer.Option("--timeout-ms", help="Per-viewport timeout in milliseconds.", min=1, max=600000)] = 60000,
         run_id: RunIdOpt = None,
@@ -43,8 +47,8 @@ def register(app: typer.Typer) -> None:
         def action() -> Outcome:
             project, env_warnings = project_with_env(cwd, env_file)
             if lab is not None:
-                if app_url or actor:
-                    raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "A lab run takes no --app-url or --actor; the lab decides.")
+                if app_url or actor or scenario:
+                    raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "A lab run takes no --app-url, --actor or --scenario; the lab decides.")
                 from mimetic.cli.lab import run_lab_outcome
                 from mimetic.labs.dispatch import LabRunOptions
 
@@ -55,11 +59,13 @@ def register(app: typer.Typer) -> None:
                     raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--app-url runs a live browser proof; drop --dry-run.")
                 from mimetic.browser.proof import run_app_url
 
-                result, exit_code = run_app_url(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor)
+                result, exit_code = run_app_url(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor,
+                                                scenario=scenario)
                 result.warnings[:0] = env_warnings
                 return Outcome(result.to_json(), exit_code=exit_code, human=print_run)
-            if actor is not None:
-                raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--actor needs --app-url (the app it should use).")
+            if actor is not None or scenario is not None:
+                raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT",
+                                   f"{'--actor' if actor is not None else '--scenario'} needs --app-url (the app it should use).")
             if not dry_run:
                 raise MimeticError(
                     "MIMETIC_LIVE_RUN_UNIMPLEMENTED",

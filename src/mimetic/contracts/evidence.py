@@ -109,6 +109,8 @@ class TraceStep(Record):
     completed_at: str | None = None
     screenshot_path: str | None = None
     assertions: list[Assertion] = Field(default_factory=list)
+    page_errors: list[str] = Field(default_factory=list, description="Uncaught exceptions the page threw during this step.")
+    console_errors: list[str] = Field(default_factory=list, description="Console errors logged during this step.")
 
 
 class TraceViewport(Record):

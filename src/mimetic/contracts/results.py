@@ -21,6 +21,27 @@ class CliResponse(Record):
     error: ErrorInfo | None = None
 
 
+class SurfaceResult(Record):
+    """One viewport of a browser proof, as an agent needs it without opening the trace."""
+
+    surface: Literal["desktop", "mobile"] = Field(description="The viewport: desktop 1440x960 or mobile 390x844 (touch).")
+    stream_id: str = Field(description="The bundle stream this viewport wrote (run.json streams[].id).")
+    status: Literal["passed", "failed", "blocked", "timed_out", "interrupted"] = Field(
+        description="passed: every step passed; failed: a check failed; blocked: the app could not be reached; "
+                    "timed_out: the viewport's budget ran out.")
+    failed_step: str | None = Field(None, description="Id of the first step that failed or was blocked, if any.")
+    failed_step_label: str | None = Field(None, description="That step's label.")
+    reason: str = Field(description="Why the viewport ended as it did, in plain language (what the page showed).")
+    page_errors: list[str] = Field(default_factory=list,
+                                   description="Uncaught exceptions the page threw during the failing step.")
+    console_errors: list[str] = Field(default_factory=list,
+                                      description="Console errors logged during the failing step.")
+    screenshot: str | None = Field(None, description="Run-relative screenshot of the failing step (else the last one).")
+    trace: str = Field(description="Run-relative path of this viewport's full trace.")
+    actor: str = Field(description="The AI actor on this viewport: `ran`, `blocked: <why>` or `not requested`.")
+    actor_status: str | None = Field(None, description="The actor report's status when one was written.")
+
+
 class RunResult(Record):
     SCHEMA_ID: ClassVar[str] = "mimetic.run-result.v1"
     schema_: Literal["mimetic.run-result.v1"] = Field("mimetic.run-result.v1", alias="schema")
@@ -35,6 +56,8 @@ class RunResult(Record):
     review_path: str
     latest_path: str
     lab: str | None = None
+    surfaces: list[SurfaceResult] = Field(default_factory=list,
+                                          description="Per viewport of a browser proof (`run --app-url`); empty otherwise.")
     warnings: list[str] = Field(default_factory=list)
     error: ErrorInfo | None = None
 
