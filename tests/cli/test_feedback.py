@@ -54,12 +54,12 @@ def test_dry_run_draft_falls_back_to_contract_proof_and_issue_and_url_work(cli, 
     assert drafted.exit_code == 0, drafted.stdout
     data = drafted.json()
     assert data["schema"] == "mimetic.feedback-result.v1" and data["fallback"] is True
-    draft = json.loads((_run_dir(project, run_id) / "feedback" / "draft.json").read_text(encoding="utf-8"))
+    folder = _run_dir(project, run_id) / "feedback" / "dry-run-contract-proof"
+    draft = json.loads((folder / "draft.json").read_text(encoding="utf-8"))
     assert draft["schema"] == "mimetic.feedback.v1"
     assert draft["idempotency_key"] == f"mimetic:{run_id}:dry-run-contract-proof"
     assert draft["failure_owner"] == "harness" and draft["actor"] == "synthetic-dry-run"
-    assert [e["path"] for e in draft["evidence"]] == [f".mimetic/runs/{run_id}/run.json",
-                                                      f".mimetic/runs/{run_id}/review.md"]
+    assert [e["path"] for e in draft["evidence"]] == ["run.json", "review.md"]  # run-relative
 
     listed = cli("feedback", "list", "--json").json()
     assert listed["candidates"] == [] and listed["drafts"][0]["idempotencyKey"] == draft["idempotency_key"]
@@ -67,7 +67,7 @@ def test_dry_run_draft_falls_back_to_contract_proof_and_issue_and_url_work(cli, 
 
     issue = cli("feedback", "issue", "--repo", "example/app", "--format", "markdown")
     assert issue.exit_code == 0
-    written = (_run_dir(project, run_id) / "feedback" / "issue.md").read_text(encoding="utf-8")
+    written = (folder / "issue.md").read_text(encoding="utf-8")
     assert issue.stdout == written
     assert "mimetic_feedback:" in written and "GitHub mutation: not performed" in written
     assert not CLOSING.search(written)
@@ -107,10 +107,12 @@ def test_live_bundle_candidates_ranked_draft_picks_target_app_and_candidate_pick
     for candidate_id in by_id:
         picked = cli("feedback", "draft", "--candidate", candidate_id, "--json")
         assert picked.exit_code == 0
-        draft = json.loads((store.dir / "feedback" / "draft.json").read_text(encoding="utf-8"))
+        draft = json.loads((store.dir / "feedback" / candidate_id / "draft.json").read_text(encoding="utf-8"))
         assert draft["source_candidate_id"] == candidate_id
         assert draft["idempotency_key"] == by_id[candidate_id]["candidate"]["idempotency_key"]
-        assert all(e["path"].startswith(f"{store.artifact_root}/") for e in draft["evidence"])
+        assert all((store.dir / e["path"]).is_file() for e in draft["evidence"])  # run-relative paths
+    # One draft per candidate: drafting each left every other one in place.
+    assert sorted(d["sourceCandidateId"] for d in cli("feedback", "list", "--json").json()["drafts"]) == sorted(by_id)
 
     unknown = cli("feedback", "draft", "--candidate", "nope", "--json")
     assert unknown.exit_code == 2 and unknown.json()["error"]["code"] == "MIMETIC_FEEDBACK_CANDIDATE_NOT_FOUND"
@@ -121,9 +123,9 @@ def test_live_issue_for_a_chosen_candidate_writes_markdown_with_its_evidence(cli
     result = cli("feedback", "issue", "--repo", "example/app", "--candidate", "setup-quality-oss-01-desktop", "--json")
     assert result.exit_code == 0
     data = result.json()
-    assert data["issuePath"] == f"{store.artifact_root}/feedback/issue.md"
-    assert (f"- filesystem `{store.artifact_root}/setup-quality/oss-01-desktop-setup-quality.json` - "
-            "Setup-quality checks for this lane") in data["issueMarkdown"]
+    assert data["issuePath"] == f"{store.artifact_root}/feedback/setup-quality-oss-01-desktop/issue.md"
+    assert ("- Setup-quality checks for this lane: `setup-quality/oss-01-desktop-setup-quality.json` (filesystem)"
+            in data["issueMarkdown"])
     assert "- Substrate: e2b-desktop" in data["issueMarkdown"]
 
 
@@ -151,7 +153,7 @@ def _live_with_trace(project: Path) -> str:
 
 @pytest.mark.parametrize("changes, named", [
     ({"evidence": [FeedbackEvidence(path="screenshots/desktop.png", kind="screenshot", note="gone")]},
-     "evidence file missing: .mimetic/runs/planted-01/screenshots/desktop.png"),
+     "evidence file missing: screenshots/desktop.png"),
     ({"evidence": [FeedbackEvidence(path="../../../secrets.txt", kind="log", note="escape")]},
      "evidence path is not inside the run: ../../../secrets.txt"),
     ({"actual": f"the login form echoed {TOKEN}"}, "field actual fails the redaction scan"),
@@ -232,7 +234,8 @@ def test_bundle_failing_verify_is_invalid_run_bundle(cli, project: Path) -> None
 @pytest.mark.parametrize("live", [False, True])
 def test_two_drafts_of_the_same_run_are_byte_identical(cli, project: Path, live: bool) -> None:
     run_id = acceptance_two(project).write().run_id if live else _dry_run(cli)
-    path = _run_dir(project, run_id) / "feedback" / "draft.json"
+    folder = "browser-step-failed-browser-desktop" if live else "dry-run-contract-proof"
+    path = _run_dir(project, run_id) / "feedback" / folder / "draft.json"
     assert cli("feedback", "draft").exit_code == 0
     first = path.read_bytes()
     assert cli("feedback", "draft").exit_code == 0

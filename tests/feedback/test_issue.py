@@ -29,7 +29,8 @@ def test_markdown_has_every_section_evidence_lines_and_a_parseable_feedback_bloc
     markdown = issue_markdown(draft, "example/app")
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == ["## Summary", "## Expected", "## Actual", "## Evidence", "## Filing Notes"]
-    assert f"- trace `{store.artifact_root}/traces/desktop.json` - Browser trace (desktop)" in markdown
+    assert "- Trace of the desktop viewport: every step, its checks and what the page logged: `traces/desktop.json` (trace)" in markdown
+    assert "are not attached to this issue" in markdown  # the reader is told the files are local
     for note in ("- Repository: example/app", "- GitHub mutation: not performed", "- Substrate: local-browser",
                  "- Production data: not used"):
         assert note in markdown

@@ -19,6 +19,7 @@ from mimetic.contracts.manifests import BrowserExpectation, BrowserStep, Scenari
 from mimetic.safety.redact import compact_error
 
 SNIPPET_CHARS = 160
+USABLE = " can be used for "  # the expectation of an action's target: "<selector> can be used for click"
 POLL_MS = 100
 
 # Everything a page shows or holds in its form fields; if none of it moved, the action did nothing.
@@ -241,7 +242,7 @@ def _act(ctx: StepContext, step: BrowserStep, start_url: str) -> list[Assertion]
     except PlaywrightError as exc:
         found = obstacle(ctx.page, step.selector)
         actual = f"{found} ({playwright_reason(exc)})" if found else playwright_reason(exc)
-        return [_assertion("selectorVisible", f"{step.selector} can be used for {step.action}", False,
+        return [_assertion("selectorVisible", f"{step.selector}{USABLE}{step.action}", False,
                            compact_error(actual, 2 * SNIPPET_CHARS))]
     return []
 

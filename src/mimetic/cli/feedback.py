@@ -1,4 +1,4 @@
-"""`mimetic feedback list|draft|verify|issue|issue-url`: evidence -> candidates -> public-safe issue drafts.
+"""`mimetic feedback list|draft|verify|issue|issue-url|export`: evidence -> candidates -> public-safe issue drafts.
 
 Drafts, Markdown and URLs only: nothing is ever posted to GitHub and no token is read.
 """
@@ -14,6 +14,7 @@ from mimetic.cli._options import CwdOpt, JsonOpt, RunOpt
 CandidateOpt = Annotated[Optional[str], typer.Option("--candidate", help="Candidate id (see `mimetic feedback list`); default: the strongest.")]
 IssueRepoOpt = Annotated[str, typer.Option("--repo", help="GitHub owner/repo the issue is meant for (nothing is posted).")]
 FormatOpt = Annotated[str, typer.Option("--format", help="Issue format; only markdown is supported.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace a draft (or export folder) that already holds something else.")]
 
 
 def print_list(data: dict) -> None:
@@ -27,7 +28,7 @@ def print_list(data: dict) -> None:
         verdict = "passes verify" if entry["usable"] else "fails verify: " + "; ".join(entry["problems"])
         lines(f"{entry['rank']}. {c['id']} [{c['failure_owner']}, {c['severity']}, next {c['proposed_next_state']}; "
               f"{verdict}]", f"   {c['summary']}")
-    lines(*([f"draft: {d['path']} ({d['idempotencyKey']})" for d in data["drafts"]] or ["draft: none"]))
+    lines(*([f"draft: {d['path']} ({d['idempotencyKey']})" for d in data["drafts"]] or ["drafts: none"]))
     warnings_block(data["warnings"])
 
 
@@ -60,37 +61,52 @@ def register(app: typer.Typer) -> None:
 
         _run(json, lambda: Outcome(list_feedback(open_project(cwd), run).to_json(), human=print_list))
 
-    @group.command("draft", help="Write feedback/draft.json from the strongest candidate (or --candidate, or the dry-run fallback).")
-    def draft(run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
+    @group.command("draft", help="Write feedback/<candidate-id>/draft.json from the strongest candidate (or --candidate, or the dry-run fallback).")
+    def draft(run: RunOpt = "latest", candidate: CandidateOpt = None, force: ForceOpt = False, cwd: CwdOpt = ".",
+              json: JsonOpt = False) -> None:
         from mimetic.cli._output import Outcome
         from mimetic.feedback.workflow import draft_feedback
         from mimetic.project import open_project
 
-        _run(json, lambda: Outcome(draft_feedback(open_project(cwd), run, candidate).to_json(), human=print_draft))
+        _run(json, lambda: Outcome(draft_feedback(open_project(cwd), run, candidate, force).to_json(), human=print_draft))
 
     @group.command("verify", help="Check a draft: evidence inside the run, redaction scan, no dry-run product claims, required fields.")
-    def verify(run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
+    def verify(run: RunOpt = "latest", candidate: CandidateOpt = None, force: ForceOpt = False, cwd: CwdOpt = ".",
+               json: JsonOpt = False) -> None:
         from mimetic.cli._output import Outcome
         from mimetic.feedback.workflow import verify_feedback
         from mimetic.project import open_project
 
-        _run(json, lambda: Outcome(verify_feedback(open_project(cwd), run, candidate).to_json(), human=print_draft))
+        _run(json, lambda: Outcome(verify_feedback(open_project(cwd), run, candidate, force).to_json(), human=print_draft))
 
-    @group.command("issue", help="Verify, then write feedback/issue.md and print it (nothing is posted).")
+    @group.command("issue", help="Verify, then write feedback/<candidate-id>/issue.md and print it (nothing is posted); --all: one per usable candidate.")
     def issue(repo: IssueRepoOpt, fmt: FormatOpt = "markdown", run: RunOpt = "latest", candidate: CandidateOpt = None,
-              cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
+              all_: Annotated[bool, typer.Option("--all", help="Write a draft and issue.md for every usable candidate.")] = False,
+              force: ForceOpt = False, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
         from mimetic.cli._output import Outcome
-        from mimetic.feedback.workflow import issue_feedback
+        from mimetic.errors import MimeticError
+        from mimetic.feedback.workflow import issue_all_feedback, issue_feedback
         from mimetic.project import open_project
 
         def show(data: dict) -> None:
-            typer.echo(data["issueMarkdown"], nl=False)
+            if data.get("issueMarkdown"):
+                typer.echo(data["issueMarkdown"], nl=False)
+            for entry in data.get("drafts") or []:
+                typer.echo(f"{entry['issuePath']}: {entry['summary']}")
 
-        _run(json, lambda: Outcome(issue_feedback(open_project(cwd), run, candidate, repo, fmt).to_json(), human=show))
+        def action() -> Outcome:
+            if all_ and candidate:
+                raise MimeticError("MIMETIC_FEEDBACK_OPTION_CONFLICT", "Pass --all or --candidate, not both.")
+            project = open_project(cwd)
+            result = issue_all_feedback(project, run, repo, fmt, force) if all_ else \
+                issue_feedback(project, run, candidate, repo, fmt, force)
+            return Outcome(result.to_json(), human=show)
 
-    @group.command("issue-url", help="Verify, write feedback/issue.md, and print a prefilled GitHub new-issue URL.")
-    def issue_url(repo: IssueRepoOpt, run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".",
-                  json: JsonOpt = False) -> None:
+        _run(json, action)
+
+    @group.command("issue-url", help="Verify, write feedback/<candidate-id>/issue.md, and print a prefilled GitHub new-issue URL.")
+    def issue_url(repo: IssueRepoOpt, run: RunOpt = "latest", candidate: CandidateOpt = None, force: ForceOpt = False,
+                  cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
         from mimetic.cli._output import Outcome
         from mimetic.feedback.workflow import issue_url_feedback
         from mimetic.project import open_project
@@ -98,4 +114,18 @@ def register(app: typer.Typer) -> None:
         def show(data: dict) -> None:
             typer.echo(data["issueUrl"])
 
-        _run(json, lambda: Outcome(issue_url_feedback(open_project(cwd), run, candidate, repo).to_json(), human=show))
+        _run(json, lambda: Outcome(issue_url_feedback(open_project(cwd), run, candidate, repo, force).to_json(), human=show))
+
+    @group.command("export", help="Verify, then copy the draft and only its redacted evidence files into a small folder a person may attach.")
+    def export(run: RunOpt = "latest", candidate: CandidateOpt = None,
+               out: Annotated[Optional[str], typer.Option("--out", help="Folder to write (default .mimetic/exports/feedback-<run>-<candidate>).")] = None,
+               force: ForceOpt = False, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
+        from mimetic.cli._output import Outcome, lines, warnings_block
+        from mimetic.feedback.workflow import export_feedback
+        from mimetic.project import open_project
+
+        def show(data: dict) -> None:
+            lines("mimetic feedback exported", f"folder: {data['exportPath']}", *(f"  {f}" for f in data["exported"]))
+            warnings_block(data["warnings"])
+
+        _run(json, lambda: Outcome(export_feedback(open_project(cwd), run, candidate, out, force).to_json(), human=show))

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 
 from mimetic.bundle.store import RunStore, review_markdown
 from mimetic.contracts.bundle import TERMINAL_STATUSES, RunBundle, Simulation, Stream
-from mimetic.contracts.evidence import SandboxReceipt, StudyQuality
+from mimetic.browser.steps import USABLE
+from mimetic.contracts.evidence import ActorReport, Assertion, SandboxReceipt, StudyQuality, TraceStep
 from mimetic.contracts.feedback import (
     ActorName, FailureOwner, FeedbackCandidate, FeedbackEvidence, NextState, SubstrateName,
 )
 from mimetic.feedback.evidence import EVIDENCE_KIND, StreamEvidence, existing_file, read_stream_evidence
 from mimetic.feedback.ranking import SEVERITY_ORDER, ranked
 from mimetic.feedback.signals import (
-    APP_URL_BLOCKED, CREDENTIALS_MISSING, DEPENDENCY_FAILURE, SANDBOX_FAILURE, first_match, normalise,
-    public_text,
+    APP_URL_BLOCKED, CLONE_FAILURE, CREDENTIALS_MISSING, DEPENDENCY_FAILURE, ERROR_LINE, KEY_MISSING, SANDBOX_FAILURE, TIMED_OUT,
+    first_match, last_match, normalise, public_text,
 )
 from mimetic.safety.slugs import slug_token
 
@@ -61,6 +62,10 @@ class Lane:
     def label(self) -> str:
         return public_text(self.stream.label or self.stream.id, 80)
 
+    def where(self, surface: str) -> str:
+        """The lane's label, plus the viewport when the lane is not itself one (a lab lane's nested proof)."""
+        return self.label if self.stream.kind == "browser" else f"{self.label} ({surface})"
+
     def rerun_proof(self, app_url: str | None = None) -> list[str]:
         if self.bundle.lab is not None:
             return [f"mimetic lab run {self.bundle.lab.id} --json"]
@@ -68,8 +73,11 @@ class Lane:
         return [f"mimetic run --app-url {public_text(app_url, 200)} --json"] if app_url else []
 
     def candidate(self, kind: str, owner: FailureOwner, severity: str, next_state: NextState, *, summary: str,
-                  expected: str, actual: str, evidence: list[FeedbackEvidence], proof: list[str]) -> FeedbackCandidate:
+                  expected: str, actual: str, evidence: list[FeedbackEvidence], proof: list[str],
+                  kind_suffix: str = "") -> FeedbackCandidate:
+        """`kind_suffix` tells apart candidates of one kind within a stream (a browser proof's viewports)."""
         run_id = self.bundle.run_id
+        kind = f"{kind}-{kind_suffix}" if kind_suffix else kind
         items: dict[str, FeedbackEvidence] = {}
         for item in [*evidence, *self.evidence.base]:
             items.setdefault(item.path, item)
@@ -82,7 +90,8 @@ class Lane:
             scenario_id=self.sim.scenario_id if self.sim else self.bundle.scenario.id,
             persona_id=self.sim.persona_id if self.sim else self.bundle.persona.id,
             actor=self.actor, substrate=self.substrate, failure_owner=owner, severity=severity,
-            summary=public_text(summary, 200), expected=public_text(expected, 600), actual=public_text(actual, 1200),
+            summary=public_text(summary, 200),
+            expected=public_text(expected, 600), actual=public_text(actual, 1200),
             evidence=list(items.values())[:MAX_EVIDENCE], idempotency_key=f"mimetic:{run_id}:{self.stream.id}:{kind}",
             proposed_next_state=next_state, acceptance_proof=[*common_proof(run_id), *proof],
         )
@@ -121,13 +130,15 @@ class Lane:
             stopped = report.status in ("failed", "timed_out") or (report.status == "blocked" and report.verdict is None)
             if stopped and not any(f.owner == "product" for f in report.findings):
                 reason = report.reason or f"The actor ended {report.status}."
-                auth = any(word in reason.lower() for word in AUTH_WORDS)
+                auth = bool(KEY_MISSING.search(reason)) or any(word in reason.lower() for word in AUTH_WORDS)
+                summary = f"{self.label}: the {report.kind} actor did not start ({report.status})" if not actor_ran(report) \
+                    else f"{self.label}: the actor stopped ({report.status}) before finishing the scenario"
                 yield self.candidate(
                     "actor-run", "actor", "medium", "actor-auth" if auth else "watch",
-                    summary=f"{self.label}: the actor stopped ({report.status}) before finishing the scenario",
+                    summary=summary,
                     expected="The actor works through the scenario and ends with a verdict.",
                     actual=reason,
-                    evidence=[FeedbackEvidence(path=path, kind="log", note="Actor report")],
+                    evidence=[FeedbackEvidence(path=path, kind="log", note="Actor report (its status and reason)")],
                     proof=self.rerun_proof())
                 return
 
@@ -171,27 +182,43 @@ class Lane:
     # --- target-app ----------------------------------------------------------------------------
 
     def browser_step_failed(self) -> Iterator[FeedbackCandidate]:
-        failures = [(path, trace, step) for path, trace in self.evidence.traces for step in trace.steps
-                    if step.status == "failed"]
-        if not failures:
-            return
-        path, trace, step = failures[0]
-        assertions = [a for a in step.assertions if a.status == "failed"]
-        expected = "; ".join(EXPECTATION[a.kind].format(a.expected) for a in assertions) \
-            or f"Step \"{step.label}\" succeeds."
-        actual = "; ".join(
-            f"{s.label} ({t.surface}): " + ("; ".join(f"{a.kind} expected {a.expected!r}, got {a.actual!r}"
-                                                      for a in s.assertions if a.status == "failed") or s.reason)
-            for _, t, s in failures)
-        shots = [FeedbackEvidence(path=shot, kind="screenshot", note=f"Screenshot of {t.surface} after the step")
-                 for _, t, s in failures[:1] for shot in (s.screenshot_path, t.screenshot_path)
-                 if shot and existing_file(self.store, shot) is not None]
-        yield self.candidate(
-            "browser-step-failed", "target-app", "high", "watch",
-            summary=f"{self.label}: step \"{step.label}\" failed on {trace.surface}",
-            expected=expected, actual=actual,
-            evidence=[FeedbackEvidence(path=path, kind="trace", note=f"Browser trace ({trace.surface})"), *shots],
-            proof=self.rerun_proof(trace.app_url))
+        """One per viewport: its first failed step, the check that failed, and what the page threw meanwhile."""
+        for path, trace in self.evidence.traces:
+            numbered = [(number, step) for number, step in enumerate(trace.steps, start=1) if step.status == "failed"]
+            if not numbered:
+                continue
+            number, step = numbered[0]
+            assertions = [a for a in step.assertions if a.status == "failed"]
+            expected = "; ".join(_expectation(a) for a in assertions) \
+                or f"Step \"{step.label}\" succeeds."
+            actual = " ".join(_step_actual(n, s, trace.surface) for n, s in numbered)
+            evidence = [FeedbackEvidence(path=step.screenshot_path, kind="screenshot",
+                                         note=f"Screenshot after step {number} \"{step.label}\" on {trace.surface}")] \
+                if step.screenshot_path and existing_file(self.store, step.screenshot_path) is not None else []
+            evidence.append(FeedbackEvidence(path=path, kind="trace", note=_trace_note(trace.surface, step)))
+            yield self.candidate(
+                "browser-step-failed", "target-app", "high", "watch",
+                summary=f"{self.where(trace.surface)}: \"{step.label}\" failed - {_cause(step)}",
+                expected=expected, actual=actual, evidence=evidence, proof=self.rerun_proof(trace.app_url),
+                kind_suffix=trace.surface if len(self.evidence.traces) > 1 else "")
+
+    def browser_proof_stopped(self) -> Iterator[FeedbackCandidate]:
+        """A viewport that stopped without a failed check: mimetic ran out of time (harness), or the app did
+        not answer (target-app)."""
+        for path, trace in self.evidence.traces:
+            if trace.status != "blocked" or any(step.status == "failed" for step in trace.steps):
+                continue
+            timed_out = bool(TIMED_OUT.search(trace.reason))
+            owner: FailureOwner = "harness" if timed_out else "target-app"
+            yield self.candidate(
+                "browser-proof-stopped", owner, "medium" if timed_out else "high",
+                "adapter-hardening" if timed_out else "target-app-setup",
+                summary=f"{self.where(trace.surface)}: the browser proof stopped - {public_text(trace.reason, 140)}",
+                expected="The app answers and every scenario step runs within the viewport's time budget.",
+                actual=f"{trace.surface} viewport: {trace.reason}",
+                evidence=[FeedbackEvidence(path=path, kind="trace",
+                                           note=f"Trace of the {trace.surface} viewport: where it stopped and why")],
+                proof=self.rerun_proof(trace.app_url), kind_suffix=trace.surface if len(self.evidence.traces) > 1 else "")
 
     def product_finding(self) -> Iterator[FeedbackCandidate]:
         findings = [(path, f) for path, report in self.evidence.actors for f in report.findings if f.owner == "product"]
@@ -216,15 +243,22 @@ class Lane:
         completion = self.stream.completion
         if completion is None or completion.app_status not in APP_NOT_READY or environment_found:
             return
-        logs = [FeedbackEvidence(path=completion.app_log_path, kind="log", note="App log")] \
+        logs = [FeedbackEvidence(path=completion.app_log_path, kind="log", note="Log of the app's start command")] \
             if completion.app_log_path and existing_file(self.store, completion.app_log_path) else []
+        reason = completion.app_reason or completion.reason
+        error_line = last_match(ERROR_LINE, completion.log_tail or "")
         yield self.candidate(
             "app-not-ready", "target-app", "high", "target-app-setup",
-            summary=f"{self.label}: the app never became ready ({completion.app_status})",
+            summary=f"{self.label}: the app never became ready ({completion.app_status}) - {public_text(reason, 120)}",
             expected="The app's dev server starts and answers on localhost so the lane can prove it in a browser.",
-            actual=completion.app_reason or completion.reason, evidence=logs, proof=self.rerun_proof())
+            actual=reason + (f" Last error line: {error_line}" if error_line and error_line not in reason else ""),
+            evidence=logs or self.log_evidence(), proof=self.rerun_proof())
 
     # --- environment and unknown ----------------------------------------------------------------
+
+    def log_evidence(self) -> list[FeedbackEvidence]:
+        """The lane's log files that exist (install, start, lane log), named by what they hold."""
+        return [item for item in self.evidence.base if item.kind == "log"]
 
     def environment(self) -> list[FeedbackCandidate]:
         completion = self.stream.completion
@@ -232,13 +266,20 @@ class Lane:
             return []
         texts = [t for t in (completion.reason, completion.log_tail, completion.app_reason, completion.visual_reason) if t]
         found = []
+        line = first_match(CLONE_FAILURE, texts)
+        if line:
+            found.append(self.candidate(
+                "clone-failed", "environment", "high", "target-app-setup",
+                summary=f"{self.label}: the repository could not be cloned - {line}",
+                expected="The lane clones the repository (anonymously for a public one) and checks it out.",
+                actual=line, evidence=self.log_evidence(), proof=["mimetic doctor --json", *self.rerun_proof()]))
         line = first_match(DEPENDENCY_FAILURE, texts)
         if line:
             found.append(self.candidate(
                 "dependency-install", "environment", "high", "target-app-setup",
-                summary=f"{self.label}: dependency install failed",
+                summary=f"{self.label}: dependency install failed - {line}",
                 expected="Dependencies install with the package manager the lockfile names.",
-                actual=line, evidence=[], proof=["mimetic doctor --json", *self.rerun_proof()]))
+                actual=line, evidence=self.log_evidence(), proof=["mimetic doctor --json", *self.rerun_proof()]))
         line = first_match(SANDBOX_FAILURE, texts)
         if line:
             found.append(self.candidate(
@@ -272,11 +313,38 @@ class Lane:
     def candidates(self) -> list[FeedbackCandidate]:
         environment = self.environment()
         found = [*self.setup_quality(), *self.app_url_blocked(), *self.study_quality(), *self.actor_run(),
-                 *self.browser_step_failed(), *self.product_finding(), *self.app_not_ready(bool(environment)),
+                 *self.browser_step_failed(), *self.browser_proof_stopped(), *self.product_finding(), *self.app_not_ready(bool(environment)),
                  *environment, *self.invalid_evidence()]
         if self.bundle.mode != "live":
             found = [c for c in found if c.failure_owner not in PRODUCT_OWNERS]
         return found or [*self.lane_outcome()]
+
+
+def _expectation(assertion: Assertion) -> str:
+    # An action that could not use its target states its own expectation ("#add can be used for click").
+    if USABLE in assertion.expected:
+        return f"{assertion.expected}."
+    return EXPECTATION[assertion.kind].format(assertion.expected)
+
+
+def _cause(step: TraceStep) -> str:
+    """The one thing a maintainer should read first: what the page threw, else what the failed check found."""
+    if step.page_errors:
+        return f"the page threw {step.page_errors[0]}"
+    failed = next((a for a in step.assertions if a.status == "failed"), None)
+    return failed.actual if failed else step.reason
+
+
+def _step_actual(number: int, step: TraceStep, surface: str) -> str:
+    checks = "; ".join(f"{a.kind} expected {a.expected!r}, got {a.actual!r}" for a in step.assertions
+                       if a.status == "failed") or step.reason
+    threw = f" The page threw during this step: {'; '.join(step.page_errors)}." if step.page_errors else ""
+    return f"Step {number} \"{step.label}\" on {surface}: {checks}.{threw}"
+
+
+def _trace_note(surface: str, step: TraceStep) -> str:
+    said = f", with the error text \"{step.page_errors[0]}\"" if step.page_errors else ""
+    return f"Trace of the {surface} viewport: every step, its checks and what the page logged{said}"
 
 
 def adapter_id(bundle: RunBundle) -> str:
@@ -308,8 +376,14 @@ def _substrate(bundle: RunBundle, stream: Stream, evidence: StreamEvidence, rece
     return "local-filesystem" if bundle.mode == "dry-run" else "unknown"
 
 
+def actor_ran(report: ActorReport) -> bool:
+    """An actor that took at least one step, or reached a verdict; one blocked before starting never ran."""
+    return report.steps > 0 or report.verdict is not None or report.status not in ("blocked", "not_started")
+
+
 def _actor(bundle: RunBundle, evidence: StreamEvidence) -> ActorName:
-    kinds = [report.kind for _, report in evidence.actors if report.kind != "none"]
+    """Who used the app in this lane: an AI actor only if it really ran (a draft never names one that did not)."""
+    kinds = [report.kind for _, report in evidence.actors if report.kind != "none" and actor_ran(report)]
     if kinds:
         return kinds[0]
     if evidence.traces:

@@ -1,11 +1,16 @@
 """`mimetic.feedback.v1` drafts: built from one candidate, or the dry-run contract-proof fallback.
 
 A draft is a pure function of the bundle and the candidate: no timestamps, fixed field order, so
-drafting the same run twice gives a byte-identical `feedback/draft.json`.
+drafting the same run twice gives a byte-identical `feedback/<candidate-id>/draft.json`. Each
+candidate has its own folder, and a file that already holds something else is never replaced
+without `--force`. Evidence paths are run-relative (`screenshots/mobile-add.png`): the files are
+local to the run bundle, and the person filing decides what to attach.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from mimetic.bundle.store import RunStore
@@ -14,8 +19,12 @@ from mimetic.contracts.feedback import FeedbackCandidate, FeedbackDraft, Feedbac
 from mimetic.errors import MimeticError
 from mimetic.feedback.candidates import adapter_id, common_proof
 from mimetic.bundle.store import is_relative_path
+from mimetic.safety.redact import redact_text
 
-DRAFT_PATH = "feedback/draft.json"
+FEEDBACK_DIR = "feedback"
+DRAFT_FILE = "draft.json"
+ISSUE_FILE = "issue.md"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 FALLBACK_KIND = "dry-run-contract-proof"
 FALLBACK_SUMMARY = "Dry-run contract proof needs product-evidence follow-up"
 
@@ -37,21 +46,33 @@ def scrub_closing_keywords(text: str) -> str:
     return _LINKING_WORD.sub(r"see\1", _CLOSE_WORD.sub(close, text))
 
 
-def _rooted(store: RunStore, path: str) -> str:
-    """Candidate paths are run-relative; draft paths are project-relative. A path that is not
-    clean is kept as written, so verify can name exactly what the candidate claimed."""
-    return f"{store.artifact_root}/{path}" if is_relative_path(path) else path
+def draft_folder(draft_key: str) -> str:
+    """`feedback/<candidate-id>` (run-relative); an id that is not a plain file name gets a stable hash."""
+    name = draft_key if _SAFE_ID.match(draft_key) and ".." not in draft_key else \
+        "candidate-" + hashlib.sha256(draft_key.encode("utf-8")).hexdigest()[:16]
+    return f"{FEEDBACK_DIR}/{name}"
+
+
+def draft_key(draft: FeedbackDraft) -> str:
+    return draft.source_candidate_id or FALLBACK_KIND
+
+
+def _run_relative(store: RunStore, path: str) -> str:
+    """Candidate paths are run-relative; an older project-relative path is brought back into the run.
+    A path that is not clean is kept as written, so verify can name exactly what the candidate claimed."""
+    root = f"{store.artifact_root}/"
+    return path[len(root):] if path.startswith(root) and is_relative_path(path[len(root):]) else path
 
 
 def _source_bundle(store: RunStore) -> FeedbackEvidence:
-    return FeedbackEvidence(path=f"{store.artifact_root}/run.json", kind="state", note="Source run bundle")
+    return FeedbackEvidence(path="run.json", kind="state", note=f"Run bundle of run {store.run_id} (all lanes, verifiable with mimetic verify)")
 
 
 def draft_from_candidate(store: RunStore, candidate: FeedbackCandidate) -> FeedbackDraft:
     source = _source_bundle(store)
     evidence = {source.path: source}
     for item in candidate.evidence:
-        path = _rooted(store, item.path)
+        path = _run_relative(store, item.path)
         evidence.setdefault(path, FeedbackEvidence(path=path, kind=item.kind, note=scrub_closing_keywords(item.note)))
     return FeedbackDraft(
         run_id=candidate.run_id, source_candidate_id=candidate.id, adapter_id=candidate.adapter_id,
@@ -79,7 +100,7 @@ def fallback_draft(store: RunStore, bundle: RunBundle) -> FeedbackDraft:
         actual=scrub_closing_keywords(f"Run {bundle.run_id} is {observed}. {bundle.review.summary}"),
         source_bundle=source.path,
         evidence=[source,
-                  FeedbackEvidence(path=f"{store.artifact_root}/review.md", kind="review",
+                  FeedbackEvidence(path="review.md", kind="review",
                                    note="Run review with the gaps left by contract proof")],
         idempotency_key=f"mimetic:{bundle.run_id}:{FALLBACK_KIND}", proposed_next_state="watch",
         acceptance_proof=common_proof(bundle.run_id),
@@ -95,6 +116,29 @@ def find_candidate(bundle: RunBundle, candidates: list[FeedbackCandidate], candi
                        f"No feedback candidate {candidate_id!r} in run {bundle.run_id} (candidates: {known}).")
 
 
-def write_draft(store: RunStore, draft: FeedbackDraft) -> str:
-    store.write_json(DRAFT_PATH, draft.to_json())
-    return f"{store.artifact_root}/{DRAFT_PATH}"
+def _differs(path, text: str) -> bool:
+    # The store redacts what it writes; compare with what it would write.
+    return path.is_file() and path.read_text(encoding="utf-8", errors="replace") != redact_text(text)
+
+
+def write_once(store: RunStore, files: dict[str, str], *, force: bool) -> None:
+    """Write run-relative text files; one that exists with other content is an error unless `force`."""
+    changed = [relative for relative, text in files.items() if _differs(store.dir / relative, text)]
+    if changed and not force:
+        raise MimeticError("MIMETIC_FEEDBACK_DRAFT_EXISTS",
+                           f"{', '.join(f'{store.artifact_root}/{r}' for r in changed)} already holds a different "
+                           "draft (edited by hand, or the evidence changed); it was left as it is. "
+                           "Pass --force to replace it.")
+    for relative, text in files.items():
+        store.write_text(relative, text)
+
+
+def draft_text(draft: FeedbackDraft) -> str:
+    return json.dumps(draft.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_draft(store: RunStore, draft: FeedbackDraft, *, force: bool = False) -> str:
+    """`feedback/<candidate-id>/draft.json`; returns its project-relative path."""
+    relative = f"{draft_folder(draft_key(draft))}/{DRAFT_FILE}"
+    write_once(store, {relative: draft_text(draft)}, force=force)
+    return f"{store.artifact_root}/{relative}"

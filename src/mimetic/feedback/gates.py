@@ -1,7 +1,7 @@
 """The gates a draft passes before anyone may file it (`feedback verify`, and `issue` / `issue-url`).
 
 1. Required fields are non-empty and the draft belongs to this run.
-2. Every evidence path (and the source bundle) is inside the run and exists as a file.
+2. Every evidence path (and the source bundle) is run-relative, inside the run, and exists as a file.
 3. Every text field passes the redaction scan (secret shapes, known secret values, auth-like URL
    parameters, absolute home/temp paths). Problems name the field and the rule, never the value.
 4. A dry-run observed no product, so it cannot back a target-app or actor claim.
@@ -69,8 +69,8 @@ def _paths(store: RunStore, draft: FeedbackDraft, tainted: set[str]) -> list[str
         if not path:
             continue
         shown = name if name in tainted else path  # a path that trips the scan is named by field only
-        relative = path[len(root):] if path.startswith(root) else None
-        if relative is None or not is_relative_path(relative):
+        relative = path[len(root):] if path.startswith(root) else path  # run-relative, or an older rooted path
+        if not is_relative_path(relative) or relative.startswith((".mimetic/", "./")):
             problems.append(f"evidence path is not inside the run: {shown}")
         elif not (store.dir / relative).is_file():
             problems.append(f"evidence file missing: {shown}")

@@ -1,6 +1,6 @@
 """A verified draft as GitHub issue Markdown and as a prefilled `issues/new` URL.
 
-Nothing is sent anywhere: the Markdown is written to `feedback/issue.md` and the URL is printed
+Nothing is sent anywhere: the Markdown is written to `feedback/<candidate-id>/issue.md` and the URL is printed
 for a person to open. No GitHub API call and no token, ever.
 """
 
@@ -13,7 +13,6 @@ from urllib.parse import quote
 from mimetic.contracts.feedback import FeedbackDraft
 from mimetic.feedback.draft import scrub_closing_keywords
 
-ISSUE_PATH = "feedback/issue.md"
 MAX_URL_CHARS = 8000
 MAX_TITLE_CHARS = 200
 _URL_SAFE = "-_.!~*'()"  # what encodeURIComponent leaves alone
@@ -50,20 +49,23 @@ def feedback_yaml(fields: dict[str, Any]) -> str:
 
 
 def _preamble(draft: FeedbackDraft, repo: str) -> str:
-    return (f"> Drafted by Mimetic from a verified Mimetic run bundle (`{draft.source_bundle}`) as a public-safe "
+    return (f"> Drafted by Mimetic from a verified Mimetic run bundle (run `{draft.run_id}`) as a public-safe "
             f"report that contributes to `{repo}`. Mimetic did not mutate GitHub, commit code, or claim unobserved "
             "product behavior.")
 
 
 def issue_markdown(draft: FeedbackDraft, repo: str) -> str:
     text = scrub_closing_keywords
-    evidence = [f"- {item.kind} `{item.path}` - {text(item.note)}" for item in draft.evidence]
+    evidence = [f"- {text(item.note)}: `{item.path}` ({item.kind})" for item in draft.evidence]
+    local = (f"These files are local to the Mimetic run bundle of run `{draft.run_id}` (paths are relative to it) "
+             "and are not attached to this issue. `mimetic feedback export --candidate "
+             f"{draft.source_candidate_id or 'ID'}` copies the redacted ones a person may choose to attach.")
     lines = [
         _preamble(draft, repo), "",
         "## Summary", "", text(draft.summary), "",
         "## Expected", "", text(draft.expected), "",
         "## Actual", "", text(draft.actual), "",
-        "## Evidence", "", *evidence, "",
+        "## Evidence", "", local, "", *evidence, "",
         "## Filing Notes", "",
         f"- Repository: {repo}",
         "- GitHub mutation: not performed",

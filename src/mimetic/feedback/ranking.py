@@ -1,5 +1,7 @@
 """The documented ranking `feedback draft` uses to pick the strongest candidate.
 
+0. Real failures before setup gaps: a candidate that only says a model or provider key is missing
+   (next state `actor-auth`) comes after every other one, whoever owns it.
 1. Owner: target-app, then environment, harness, actor, unknown — a broken product is the most
    valuable thing a simulated user can report; an actor's own setup gaps the least.
 2. Severity: high, medium, low.
@@ -21,9 +23,9 @@ def ranked(bundle: RunBundle, candidates: list[FeedbackCandidate]) -> list[Feedb
     stream_index = {stream.id: index for index, stream in enumerate(bundle.streams)}
     unplaced = len(stream_index)
 
-    def key(item: tuple[int, FeedbackCandidate]) -> tuple[int, int, int, int]:
+    def key(item: tuple[int, FeedbackCandidate]) -> tuple[int, int, int, int, int]:
         position, candidate = item
-        return (OWNER_ORDER.index(candidate.failure_owner), SEVERITY_ORDER.index(candidate.severity),
+        return (candidate.proposed_next_state == "actor-auth", OWNER_ORDER.index(candidate.failure_owner), SEVERITY_ORDER.index(candidate.severity),
                 stream_index.get(candidate.stream_id or "", unplaced), position)
 
     return [candidate for _, candidate in sorted(enumerate(candidates), key=key)]

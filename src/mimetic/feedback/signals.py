@@ -41,6 +41,27 @@ DEPENDENCY_FAILURE = re.compile(
     re.IGNORECASE,
 )
 
+CLONE_FAILURE = re.compile(
+    r"^fatal: .*|\b(?:git )?clone\b[^\n]{0,80}?\b(?:failed|error|exit(?:ed)? (?:with )?(?:code|status) [1-9])"
+    r"|could not (?:clone|read from remote)|Repository not found|not a git repository|"
+    r"remote: (?:Repository|Not Found|Invalid)|did not send all necessary objects|missing blob",
+    re.IGNORECASE | re.MULTILINE,
+)
+# The last thing a tool said that reads as an error (npm ERR!, Error:, fatal:, a stack's first line).
+ERROR_LINE = re.compile(r"(?:npm ERR!|ERR_[A-Z_]+|\bError\b:?|\berror\b|fatal:|FATAL|Failed to|Cannot find|EADDRINUSE)[^\n]*")
+
+# A model or provider key that was never there: a gap in the setup, ranked after real failures.
+KEY_MISSING = re.compile(
+    r"\b[A-Z][A-Z0-9_]*_(?:API_KEY|TOKEN)\b[^.\n]{0,40}?\b(?:is not set|is missing|missing|not found|unset)\b"
+    r"|(?:missing|no)\s+(?:model\s+|provider\s+)?(?:api\s+)?key\b",
+)
+# Mimetic itself ran out of time (a budget, a load or action timeout), as opposed to the app failing a check.
+TIMED_OUT = re.compile(
+    r"\btimed? ?out\b|\btimeout \d+ ?ms\b|\bbudget\b[^.\n]{0,80}?\b(?:ran out|exceeded|spent)|"
+    r"did not (?:finish loading|settle|load) within",
+    re.IGNORECASE,
+)
+
 _EMPHASIS = re.compile(r"[*_`~]+")
 _LOCAL_PATH = re.compile(ABSOLUTE_LOCAL_PATH.pattern + r"[^\s\"'<>]*")
 
@@ -54,17 +75,25 @@ def app_url_proof_blocked(texts: list[str]) -> bool:
     return any(APP_URL_BLOCKED.search(normalise(text)) for text in texts if text)
 
 
+def _line_of(text: str, match: re.Match[str]) -> str:
+    start = text.rfind("\n", 0, match.start()) + 1
+    end = text.find("\n", match.end())
+    return public_text(text[start:end if end != -1 else len(text)], 240)
+
+
 def first_match(pattern: re.Pattern[str], texts: list[str]) -> str | None:
     """The line that tripped `pattern`, made public-safe, or None."""
     for text in texts:
-        if not text:
-            continue
-        match = pattern.search(text)
+        match = pattern.search(text) if text else None
         if match:
-            start = text.rfind("\n", 0, match.start()) + 1
-            end = text.find("\n", match.end())
-            return public_text(text[start:end if end != -1 else len(text)], 240)
+            return _line_of(text, match)
     return None
+
+
+def last_match(pattern: re.Pattern[str], text: str) -> str | None:
+    """The last line of `text` that trips `pattern` (a log's final error), made public-safe, or None."""
+    matches = list(pattern.finditer(text or ""))
+    return _line_of(text, matches[-1]) if matches else None
 
 
 def public_text(text: str, limit: int) -> str:
