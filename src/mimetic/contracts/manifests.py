@@ -40,81 +40,83 @@ def _repo_list(value: Any) -> Any:
 
 
 class AppConfig(Manifest):
-    name: str = "synthetic-app"
-    base_url: str = "http://localhost:3000"
-    start_command: str = "npm run dev"
+    name: str = Field("synthetic-app", description="The app's name, used as the adapter id in feedback drafts.")
+    base_url: str = Field("http://localhost:3000", description="Where the app answers when it runs locally.")
+    start_command: str = Field("npm run dev", description="The command that starts the app (informational; lanes pick the start script themselves).")
 
 
 class Config(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.config.v1"
-    schema_: Literal["mimetic.config.v1"] = Field("mimetic.config.v1", alias="schema")
-    app: AppConfig = Field(default_factory=AppConfig)
-    personas_dir: str = "mimetic/personas"
-    scenarios_dir: str = "mimetic/scenarios"
-    policies_dir: str = "mimetic/policies"
-    labs_dir: str = "mimetic/labs"
-    artifacts_dir: str = ".mimetic/runs"
+    schema_: Literal["mimetic.config.v1"] = Field("mimetic.config.v1", alias="schema", description="Always mimetic.config.v1.")
+    app: AppConfig = Field(default_factory=AppConfig, description="The app under test.")
+    personas_dir: str = Field("mimetic/personas", description="Folder of committed personas.")
+    scenarios_dir: str = Field("mimetic/scenarios", description="Folder of committed scenarios.")
+    policies_dir: str = Field("mimetic/policies", description="Folder of committed policies (network, redaction, credentials).")
+    labs_dir: str = Field("mimetic/labs", description="Folder of committed labs.")
+    artifacts_dir: str = Field(".mimetic/runs", description="Where run bundles are written (ignored by git).")
 
 
 # --- labs ----------------------------------------------------------------------------------
 
 
 class LabDefaults(Manifest):
-    dry_run: bool | None = None
-    open: bool | None = None
-    redact_repos: bool | None = None
+    dry_run: bool | None = Field(None, description="Run the lab as a dry-run unless --live is given.")
+    open: bool | None = Field(None, description="Open the Observer in a browser when the run starts.")
+    redact_repos: bool | None = Field(None, description="Hide repository names (repo-01, ...) in results, Observer and review.")
 
 
 class LabActor(Manifest):
-    kind: Literal["none", "openai-cua"] = "none"
-    model: str | None = None
-    max_steps: PositiveInt | None = None
-    max_usd_per_lane: float | None = Field(None, gt=0)
-    max_usd_per_run: float | None = Field(None, gt=0)
-    timeout_ms: PositiveInt | None = None
+    kind: Literal["none", "openai-cua"] = Field("none", description="none: scripted lanes only; openai-cua: an AI persona uses the app (needs OPENAI_API_KEY).")
+    model: str | None = Field(None, description="The actor's model (MIMETIC_ACTOR_MODEL overrides it).")
+    max_steps: PositiveInt | None = Field(None, description="At most this many model turns per lane.")
+    max_usd_per_lane: float | None = Field(None, gt=0, description="USD budget of one lane's actor; it stops when spent.")
+    max_usd_per_run: float | None = Field(None, gt=0, description="USD budget shared by every lane's actor in the run.")
+    timeout_ms: PositiveInt | None = Field(None, description="The actor's wall-time budget per lane, in milliseconds.")
 
 
 class Lab(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.lab.v1"
-    schema_: Literal["mimetic.lab.v1"] = Field(alias="schema")
-    id: PublicToken
-    kind: Literal["synthetic", "oss-meta", "oss-smoke"]
-    title: str | None = None
-    description: str | None = None
-    sims: PositiveInt | None = None
-    count: PositiveInt | None = None
-    limit: PositiveInt | None = None
-    concurrency: PositiveInt | None = None
-    substrate: Literal["e2b", "local"] | None = None
-    repos: Annotated[list[str] | None, BeforeValidator(_repo_list)] = None
-    persona: PublicToken | None = None
-    scenario: PublicToken | None = None
-    actor: LabActor | None = None
-    defaults: LabDefaults | None = None
+    schema_: Literal["mimetic.lab.v1"] = Field(alias="schema", description="Always mimetic.lab.v1.")
+    id: PublicToken = Field(description="The lab id (`mimetic lab run <id>`).")
+    kind: Literal["synthetic", "oss-meta", "oss-smoke"] = Field(
+        description="synthetic: dry-run lanes only; oss-meta: lanes clone, start and prove repos; oss-smoke: clone, init, doctor, dry-run, verify.")
+    title: str | None = Field(None, description="A short human title.")
+    description: str | None = Field(None, description="What the lab is for.")
+    sims: PositiveInt | None = Field(None, description="Synthetic labs: how many simulated lanes.")
+    count: PositiveInt | None = Field(None, description="oss-meta: how many lanes (repos are assigned round-robin).")
+    limit: PositiveInt | None = Field(None, description="oss-smoke: at most this many repos.")
+    concurrency: PositiveInt | None = Field(None, description="At most this many lanes at once.")
+    substrate: Literal["e2b", "local"] | None = Field(None, description="Where live lanes run: e2b hosted desktops or local (this machine).")
+    repos: Annotated[list[str] | None, BeforeValidator(_repo_list)] = Field(
+        None, description="GitHub owner/repo slugs (a list or a comma-separated string).")
+    persona: PublicToken | None = Field(None, description="The persona id every lane's actor plays.")
+    scenario: PublicToken | None = Field(None, description="The scenario id every lane's actor pursues.")
+    actor: LabActor | None = Field(None, description="The AI actor and its budgets.")
+    defaults: LabDefaults | None = Field(None, description="Defaults for run options.")
 
 
 # --- personas and scenarios ----------------------------------------------------------------
 
 
 class PersonaTraits(Manifest):
-    patience: Literal["low", "medium", "high"] = "medium"
-    technical_confidence: Literal["low", "medium", "high"] = "medium"
-    accessibility_needs: str = "none_declared"
+    patience: Literal["low", "medium", "high"] = Field("medium", description="How long the persona tolerates friction before giving up.")
+    technical_confidence: Literal["low", "medium", "high"] = Field("medium", description="How much the persona knows about software like this.")
+    accessibility_needs: str = Field("none_declared", description="Needs the persona has (for example screen reader, large text).")
 
 
 class Persona(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.persona.v1"
-    schema_: Literal["mimetic.persona.v1"] = Field(alias="schema")
-    id: PublicToken
-    name: str = Field(min_length=1)
-    summary: str = ""
-    traits: PersonaTraits = Field(default_factory=PersonaTraits)
-    constraints: list[str] = Field(default_factory=list)
+    schema_: Literal["mimetic.persona.v1"] = Field(alias="schema", description="Always mimetic.persona.v1.")
+    id: PublicToken = Field(description="The persona id scenarios and labs refer to.")
+    name: str = Field(min_length=1, description="A display name (invented; never a real person).")
+    summary: str = Field("", description="Who the persona is, in a sentence or two (given to the actor).")
+    traits: PersonaTraits = Field(default_factory=PersonaTraits, description="Behaviour traits.")
+    constraints: list[str] = Field(default_factory=list, description="Rules the persona keeps (for example never pays).")
 
 
 class ScenarioStep(Manifest):
-    name: str
-    expectation: str
+    name: str = Field(description="A step of a dry-run scenario, in words.")
+    expectation: str = Field(description="What should be true after it.")
 
 
 BrowserAction = Literal[
@@ -123,21 +125,26 @@ BrowserAction = Literal[
 
 
 class BrowserExpectation(Manifest):
-    text: str | None = None
-    selector_visible: str | None = None
-    url_includes: str | None = None
-    state_changed: bool | None = None
+    text: str | None = Field(None, description="This text appears on the page (whitespace-insensitive) within the settle time.")
+    selector_visible: str | None = Field(None, description="An element matching this CSS/Playwright selector is visible.")
+    url_includes: str | None = Field(None, description="The page URL contains this string (for example #/completed).")
+    state_changed: bool | None = Field(
+        None, description="true: the action changed the page's state (URL, visible text or form values); "
+                          "false: it changed none of them.")
 
 
 class BrowserStep(Manifest):
-    id: PublicToken
-    label: str | None = None
-    action: BrowserAction
-    path: str | None = None
-    selector: str | None = None
-    value: str | None = None
-    key: str | None = None
-    expect: BrowserExpectation | None = None
+    id: PublicToken = Field(description="Unique within the scenario; names the step's screenshot (screenshots/<surface>-<id>.png).")
+    label: str | None = Field(None, description="What the step does, in words (shown in results and drafts).")
+    action: BrowserAction = Field(
+        description="goto (path), fill (selector, value), press (selector, key), click (selector), check (selector), "
+                    "selectOption (selector, value), assertText / waitForText (value or expect.text, optional selector), "
+                    "waitForSelector (selector).")
+    path: str | None = Field(None, description="goto: a path starting with /, joined to the app URL (default: startPath).")
+    selector: str | None = Field(None, description="The element to act on or read: a CSS or Playwright selector.")
+    value: str | None = Field(None, description="fill / selectOption: the value; assertText / waitForText: the text.")
+    key: str | None = Field(None, description="press: the key, for example Enter.")
+    expect: BrowserExpectation | None = Field(None, description="Checks after the action; every one given must hold.")
 
     @model_validator(mode="after")
     def _needs(self) -> "BrowserStep":
@@ -156,8 +163,8 @@ class BrowserStep(Manifest):
 
 
 class BrowserPlan(Manifest):
-    start_path: str = "/"
-    steps: list[BrowserStep] = Field(min_length=1)
+    start_path: str = Field("/", description="Where a goto without a path opens, relative to the app URL.")
+    steps: list[BrowserStep] = Field(min_length=1, description="Run in order in every viewport; the first failure skips the rest of this scenario.")
 
     @field_validator("start_path")
     @classmethod
@@ -169,14 +176,16 @@ class BrowserPlan(Manifest):
 
 class Scenario(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.scenario.v1"
-    schema_: Literal["mimetic.scenario.v1"] = Field(alias="schema")
-    id: PublicToken
-    title: str = Field(min_length=1)
-    persona: PublicToken | None = None
-    goal: str = Field(min_length=1)
-    mode: Literal["dry-run", "browser"] = "dry-run"
-    steps: list[ScenarioStep] = Field(default_factory=list)
-    browser: BrowserPlan | None = None
+    schema_: Literal["mimetic.scenario.v1"] = Field(alias="schema", description="Always mimetic.scenario.v1.")
+    id: PublicToken = Field(description="The scenario id (`mimetic run --app-url URL --scenario <id>`).")
+    title: str = Field(min_length=1, description="A short human title.")
+    persona: PublicToken | None = Field(None, description="The persona id who plays it (default: the first persona).")
+    goal: str = Field(min_length=1, description="What the user wants to get done (the actor's goal).")
+    mode: Literal["dry-run", "browser"] = Field(
+        "dry-run", description="browser: `run --app-url` runs its browser steps (every browser scenario, in filename order); "
+                               "dry-run: words only.")
+    steps: list[ScenarioStep] = Field(default_factory=list, description="Dry-run steps in words.")
+    browser: BrowserPlan | None = Field(None, description="The browser steps; required for mode browser.")
 
     @model_validator(mode="after")
     def _browser_mode(self) -> "Scenario":
@@ -190,20 +199,21 @@ class Scenario(Manifest):
 
 class RedactionPolicy(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.redaction-policy.v1"
-    schema_: Literal["mimetic.redaction-policy.v1"] = Field(alias="schema")
-    deny: list[str] = Field(default_factory=list)
-    allow: list[str] = Field(default_factory=list)
-    enforced: list[str] = Field(default_factory=list)
-    author_responsibility: list[str] = Field(default_factory=list)
+    schema_: Literal["mimetic.redaction-policy.v1"] = Field(alias="schema", description="Always mimetic.redaction-policy.v1.")
+    deny: list[str] = Field(default_factory=list, description="What must never appear in evidence.")
+    allow: list[str] = Field(default_factory=list, description="What may appear.")
+    enforced: list[str] = Field(default_factory=list, description="What mimetic enforces itself.")
+    author_responsibility: list[str] = Field(default_factory=list, description="What the author must keep out.")
 
 
 class NetworkPolicy(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.network-policy.v1"
-    schema_: Literal["mimetic.network-policy.v1"] = Field(alias="schema")
+    schema_: Literal["mimetic.network-policy.v1"] = Field(alias="schema", description="Always mimetic.network-policy.v1.")
     default: Literal["no_network", "local_only", "public_oss", "authorized_private", "provider_substrate",
-                     "custom_allowlist"] = "local_only"
-    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
-    notes: str = ""
+                     "custom_allowlist"] = Field("local_only", description="The project's network stance.")
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"],
+                                     description="Bare host names `run --app-url` may prove besides loopback.")
+    notes: str = Field("", description="Free text.")
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -216,49 +226,49 @@ class NetworkPolicy(Manifest):
 
 class CredentialsPolicy(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.credentials-policy.v1"
-    schema_: Literal["mimetic.credentials-policy.v1"] = Field(alias="schema")
-    env_names: dict[str, str] = Field(default_factory=dict)
-    rules: list[str] = Field(default_factory=list)
+    schema_: Literal["mimetic.credentials-policy.v1"] = Field(alias="schema", description="Always mimetic.credentials-policy.v1.")
+    env_names: dict[str, str] = Field(default_factory=dict, description="Variable name -> what it is for (names only, never values).")
+    rules: list[str] = Field(default_factory=list, description="Rules for handling them.")
 
 
 class AdapterRoute(Manifest):
-    id: PublicToken
-    path: str
-    description: str = ""
+    id: PublicToken = Field(description="The route id.")
+    path: str = Field(description="The route's path in the app.")
+    description: str = Field("", description="What is there.")
 
 
 class Adapter(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.adapter.v1"
-    schema_: Literal["mimetic.adapter.v1"] = Field(alias="schema")
-    id: PublicToken
-    routes: list[AdapterRoute] = Field(default_factory=list)
+    schema_: Literal["mimetic.adapter.v1"] = Field(alias="schema", description="Always mimetic.adapter.v1.")
+    id: PublicToken = Field(description="The adapter id.")
+    routes: list[AdapterRoute] = Field(default_factory=list, description="Routes of the app worth visiting.")
 
 
 class ReviewVocabulary(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.review-vocabulary.v1"
-    schema_: Literal["mimetic.review-vocabulary.v1"] = Field(alias="schema")
-    verdicts: list[str]
-    labels: dict[str, str] = Field(default_factory=dict)
+    schema_: Literal["mimetic.review-vocabulary.v1"] = Field(alias="schema", description="Always mimetic.review-vocabulary.v1.")
+    verdicts: list[str] = Field(description="The verdicts a review may give.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Verdict -> human label.")
 
 
 class Milestone(Manifest):
-    id: PublicToken
-    description: str
+    id: PublicToken = Field(description="The milestone id.")
+    description: str = Field(description="What reaching it means.")
 
 
 class Milestones(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.milestones.v1"
-    schema_: Literal["mimetic.milestones.v1"] = Field(alias="schema")
-    milestones: list[Milestone]
+    schema_: Literal["mimetic.milestones.v1"] = Field(alias="schema", description="Always mimetic.milestones.v1.")
+    milestones: list[Milestone] = Field(description="The product milestones a study may reach.")
 
 
 class SyntheticFixture(Manifest):
     """State a scenario may start from. Always invented: `synthetic: true` is the author's promise."""
 
     SCHEMA_ID: ClassVar[str] = "mimetic.synthetic-fixture.v1"
-    schema_: Literal["mimetic.synthetic-fixture.v1"] = Field(alias="schema")
-    id: PublicToken
-    synthetic: Literal[True]
-    description: str = ""
-    user: dict[str, str] = Field(default_factory=dict)
-    session: dict[str, str] = Field(default_factory=dict)
+    schema_: Literal["mimetic.synthetic-fixture.v1"] = Field(alias="schema", description="Always mimetic.synthetic-fixture.v1.")
+    id: PublicToken = Field(description="The fixture id.")
+    synthetic: Literal[True] = Field(description="Must be true: the author's promise that the data is invented.")
+    description: str = Field("", description="What state the fixture describes.")
+    user: dict[str, str] = Field(default_factory=dict, description="Invented user fields.")
+    session: dict[str, str] = Field(default_factory=dict, description="Invented session fields.")
