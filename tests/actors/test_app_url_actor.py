@@ -48,14 +48,40 @@ def cli(tmp_path_factory) -> Cli:
     return Cli(root)
 
 
-def run_with_actor(cli: Cli, app_url: str, script, monkeypatch) -> tuple[dict, int, Path]:
+def run_with_actor(cli: Cli, app_url: str, script, monkeypatch, sims: str = "1") -> tuple[dict, int, Path]:
+    """The actor runs in every viewport; the script plays desktop's turns, then mobile's (with --sims 2)."""
     with serve_fake_responses(script) as fake:
         monkeypatch.setenv("OPENAI_API_KEY", CANARY_KEY)
         monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
-        call = cli("run", "--app-url", app_url, "--actor", "openai-cua", "--json")
+        call = cli("run", "--app-url", app_url, "--actor", "openai-cua", "--sims", sims, "--json")
     result = call.json()
     assert "artifactRoot" in result, result
     return result, call.exit_code, cli.cwd / result["artifactRoot"]
+
+
+def test_the_actor_also_uses_the_mobile_viewport_and_taps_where_the_phone_shows_things(project, monkeypatch):
+    from conftest import CHROMIUM
+    from mimetic.browser.chromium import MOBILE, launch_chromium
+
+    title = "Added by a tap on the phone"
+    with serve_todo_app("good") as app_url:
+        with launch_chromium(CHROMIUM) as launched:
+            page = launched.new_context(MOBILE).new_page()
+            page.goto(app_url)
+            phone = {"input": centre(page, "#new-todo"), "add": centre(page, "#add")}
+        script = [verdict_message("passed", summary="Desktop looks fine."),  # desktop: no action
+                  computer_call(click(*phone["input"])),
+                  computer_call(type_text(title), call_id="call_2"),
+                  computer_call(click(*phone["add"]), call_id="call_3"),
+                  verdict_message("passed", summary="Added it on the phone.")]
+        result, code, run_dir = run_with_actor(Cli(project), app_url, script, monkeypatch, sims="2")
+        state = todos(app_url)
+    assert (code, result["verdict"]) == (0, "pass")
+    # Only a tap at the phone's coordinates of the Add button can have added it.
+    assert [todo["title"] for todo in state] == [title]
+    assert [s["actor"] for s in result["surfaces"]] == ["ran", "ran"]
+    report = json.loads((run_dir / "actors/browser-mobile-stream.json").read_text())
+    assert (report["status"], report["steps"]) == ("passed", 3)
 
 
 def test_actor_adds_a_todo_through_the_cli_then_a_defect_becomes_a_target_app_candidate(cli, targets, monkeypatch):

@@ -81,7 +81,9 @@ def is_setup_quality(artifact: StreamArtifact) -> bool:
 
 
 def is_browser_trace(artifact: StreamArtifact) -> bool:
-    return artifact.kind == "trace" and artifact.path.startswith("traces/")
+    # A proof's own traces/<surface>.json, or a lab lane's copy of its nested proof's traces.
+    return artifact.kind == "trace" and artifact.path.endswith(".json") and \
+        (artifact.path.startswith("traces/") or "/traces/" in artifact.path)
 
 
 def read_stream_evidence(store: RunStore, stream: Stream) -> StreamEvidence:
