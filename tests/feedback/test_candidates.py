@@ -187,3 +187,60 @@ def test_a_run_still_in_progress_is_not_rewritten(project: Path) -> None:
     bundle = sync_candidates(store, store.load_bundle())
     assert len(bundle.feedback_candidates) == 4
     assert (store.dir / "run.json").read_bytes() == before
+
+
+# --- issue 12 / 17: real failures, named causes -------------------------------------------------
+
+
+def _stopped_trace(builder: BundleBuilder, stream, reason: str) -> None:
+    from mimetic.contracts.evidence import BrowserTrace, TraceStep, TraceViewport
+
+    trace = BrowserTrace(captured_at="2026-01-31T00:00:00Z", app_url="http://127.0.0.1:5173/", surface="mobile",
+                         viewport=TraceViewport(width=390, height=844), browser="chromium", duration_ms=10, ok=False,
+                         status="blocked", reason=reason, scenario_id="s",
+                         steps=[TraceStep(id="open", label="Open", action="goto", status="blocked", reason=reason)])
+    builder.store.write_json("traces/mobile.json", trace.to_json())
+    builder._attach(stream, "Browser trace (mobile)", "traces/mobile.json", "trace")
+
+
+def test_a_proof_that_ran_out_of_time_is_the_harness_and_an_app_that_refused_is_the_app(project: Path) -> None:
+    for reason, owner in (("http://127.0.0.1:5173/ did not finish loading within 15000 ms.", "harness"),
+                          ("Could not connect to http://127.0.0.1:5173/: connection refused (is the app running?).",
+                           "target-app")):
+        builder = BundleBuilder(project, run_id=f"live-{owner}")
+        stream = builder.stream("browser-mobile-stream", status="blocked",
+                                completion=failed_completion(reason, status="blocked", app_status="blocked"))
+        _stopped_trace(builder, stream, reason)
+        _, candidates = _derive(builder)
+        # One candidate from the trace; the lane's blocked app status is not told twice as app-not-ready.
+        assert [(c.id, c.failure_owner) for c in candidates] == [("browser-proof-stopped-browser-mobile-stream", owner)]
+        assert reason.rstrip(".") in candidates[0].actual
+
+
+def test_a_clone_failure_is_an_environment_candidate_quoting_gits_line(project: Path) -> None:
+    builder = BundleBuilder(project)
+    tail = ("Cloning into 'repo'...\nfatal: could not read from remote repository: missing blob 3f2a\n"
+            "lane: clone failed, exit 128")
+    builder.stream("oss-01-desktop", label="oss-01 maciekt07/TodoApp", status="blocked",
+                   completion=failed_completion("Clone failed.", status="blocked", log_tail=tail, app_status="not_started"))
+    _, candidates = _derive(builder)
+    clone = [c for c in candidates if c.id.startswith("clone-failed")]
+    assert clone and clone[0].failure_owner == "environment"
+    assert clone[0].actual == "fatal: could not read from remote repository: missing blob 3f2a"
+    assert "maciekt07/TodoApp" in clone[0].summary
+
+
+def test_an_actor_blocked_before_its_first_step_is_never_named_and_ranks_after_real_failures(project: Path) -> None:
+    from mimetic.feedback.ranking import ranked
+
+    builder = BundleBuilder(project)
+    stream = builder.stream("browser-desktop", status="failed")
+    builder.actor(stream, [], status="blocked",
+                  reason="OPENAI_API_KEY is not set, so the openai-cua actor did not start (no OpenAI call was made).")
+    builder.trace(stream)
+    store, candidates = _derive(builder)
+    assert {c.actor for c in candidates} == {"scripted-browser"}
+    order = [(c.id, c.proposed_next_state) for c in ranked(store.load_bundle(), candidates)]
+    assert order == [("browser-step-failed-browser-desktop", "watch"), ("actor-run-browser-desktop", "actor-auth")]
+    actor = next(c for c in candidates if c.id == "actor-run-browser-desktop")
+    assert actor.summary == "browser-desktop: the openai-cua actor did not start (blocked)"

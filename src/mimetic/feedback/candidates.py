@@ -241,7 +241,8 @@ class Lane:
 
     def app_not_ready(self, environment_found: bool) -> Iterator[FeedbackCandidate]:
         completion = self.stream.completion
-        if completion is None or completion.app_status not in APP_NOT_READY or environment_found:
+        # A browser trace tells what happened to the app (reached or not): its own candidates say it.
+        if completion is None or completion.app_status not in APP_NOT_READY or environment_found or self.evidence.traces:
             return
         logs = [FeedbackEvidence(path=completion.app_log_path, kind="log", note="Log of the app's start command")] \
             if completion.app_log_path and existing_file(self.store, completion.app_log_path) else []
@@ -264,7 +265,8 @@ class Lane:
         completion = self.stream.completion
         if completion is None or (completion.status not in FAILED_LANE and completion.app_status not in APP_NOT_READY):
             return []
-        texts = [t for t in (completion.reason, completion.log_tail, completion.app_reason, completion.visual_reason) if t]
+        # The tool's own lines (the log tail) first: they quote the error; the reason only summarises it.
+        texts = [t for t in (completion.log_tail, completion.reason, completion.app_reason, completion.visual_reason) if t]
         found = []
         line = first_match(CLONE_FAILURE, texts)
         if line:
