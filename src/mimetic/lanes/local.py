@@ -37,8 +37,9 @@ SCRIPT_NAME = "bootstrap.sh"
 READ_LIMIT = 4 * 1024 * 1024  # completion.json, state and logs: a bigger file is read from its tail
 SCREENSHOT_LIMIT = 16 * 1024 * 1024
 # Package-manager caches live in the lane root: one lane can never poison the cache another lane uses.
-CACHE_ENV = {"XDG_CACHE_HOME": "cache", "npm_config_cache": "cache/npm", "YARN_CACHE_FOLDER": "cache/yarn",
-             "npm_config_store_dir": "cache/pnpm-store", "PIP_CACHE_DIR": "cache/pip", "COREPACK_HOME": "cache/corepack"}
+# (pnpm keeps its store under XDG_DATA_HOME.)
+CACHE_ENV = {"XDG_CACHE_HOME": "cache", "XDG_DATA_HOME": "cache/data", "npm_config_cache": "cache/npm",
+             "YARN_CACHE_FOLDER": "cache/yarn", "PIP_CACHE_DIR": "cache/pip", "COREPACK_HOME": "cache/corepack"}
 
 
 def lane_tmp_root(project: Project, run_id: str) -> Path:
