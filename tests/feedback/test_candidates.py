@@ -244,3 +244,15 @@ def test_an_actor_blocked_before_its_first_step_is_never_named_and_ranks_after_r
     assert order == [("browser-step-failed-browser-desktop", "watch"), ("actor-run-browser-desktop", "actor-auth")]
     actor = next(c for c in candidates if c.id == "actor-run-browser-desktop")
     assert actor.summary == "browser-desktop: the openai-cua actor did not start (blocked)"
+
+
+def test_expectations_read_as_sentences(project: Path) -> None:
+    from mimetic.contracts.evidence import Assertion
+    from mimetic.feedback.candidates import _expectation
+
+    def said(kind: str, expected: str) -> str:
+        return _expectation(Assertion(kind=kind, expected=expected, actual="", status="failed"))
+
+    assert said("selectorVisible", "#new-todo visible") == "#new-todo is visible."
+    assert said("selectorVisible", "#add can be used for click") == "#add can be used for click."
+    assert said("text", "Buy milk") == 'The page shows "Buy milk".'

@@ -326,6 +326,8 @@ def _expectation(assertion: Assertion) -> str:
     # An action that could not use its target states its own expectation ("#add can be used for click").
     if USABLE in assertion.expected:
         return f"{assertion.expected}."
+    if assertion.kind == "selectorVisible" and assertion.expected.endswith(" visible"):  # "#x visible" as recorded
+        return f"{assertion.expected.removesuffix(' visible')} is visible."
     return EXPECTATION[assertion.kind].format(assertion.expected)
 
 
