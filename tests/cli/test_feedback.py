@@ -251,3 +251,52 @@ def test_human_list_and_draft_print_a_short_summary(cli, project: Path) -> None:
     assert "1. browser-step-failed-browser-desktop [target-app, high" in listed.stdout
     drafted = cli("feedback", "draft")
     assert "from: candidate browser-step-failed-browser-desktop" in drafted.stdout
+
+
+def test_export_copies_only_the_drafts_evidence_and_refuses_to_write_over_a_folder(cli, project: Path) -> None:
+    builder = BundleBuilder(project)
+    builder.trace(builder.stream("browser-desktop", label="Desktop browser", status="failed"))
+    builder.write()
+    candidate = "browser-step-failed-browser-desktop"
+    result = cli("feedback", "export", "--candidate", candidate, "--json")
+    assert result.exit_code == 0, result.stdout
+    data = result.json()
+    folder = project / data["exportPath"]
+    assert data["exportPath"] == f".mimetic/exports/feedback-live-feedback-01-{candidate}"
+    assert sorted(data["exported"]) == ["README.md", "draft.json", "traces/desktop.json"]
+    assert not (folder / "run.json").exists()  # the run bundle describes every lane; it stays behind
+    again = cli("feedback", "export", "--candidate", candidate, "--json")
+    assert again.exit_code == 2 and again.json()["error"]["code"] == "MIMETIC_FEEDBACK_DRAFT_EXISTS"
+    assert cli("feedback", "export", "--candidate", candidate, "--force", "--json").exit_code == 0
+
+
+def test_export_never_follows_a_symlink_nor_copies_text_that_trips_the_scan(project: Path) -> None:
+    from mimetic.contracts.feedback import FeedbackDraft
+    from mimetic.feedback.export import export_folder
+    from mimetic.project import Project
+
+    builder = BundleBuilder(project)
+    store = builder.store
+    store.write_text("logs/app.log", "npm ERR! at /home/alice/app/node_modules/x\n")
+    outside = project / "private.png"
+    outside.write_bytes(b"\x89PNG not for the issue")
+    (store.dir / "screenshots").mkdir(parents=True)
+    (store.dir / "screenshots" / "desktop.png").symlink_to(outside)
+    draft = FeedbackDraft(
+        run_id=store.run_id, adapter_id="app", scenario_id="s", persona_id="p", actor="scripted-browser",
+        substrate="local-browser", failure_owner="target-app", summary="s", expected="e", actual="a",
+        source_bundle="run.json", idempotency_key=f"mimetic:{store.run_id}:x", proposed_next_state="watch",
+        acceptance_proof=["x"], evidence=[
+            FeedbackEvidence(path="screenshots/desktop.png", kind="screenshot", note="linked out of the run"),
+            FeedbackEvidence(path="logs/app.log", kind="log", note="app log")])
+    folder, files, skipped = export_folder(Project(project), store, draft, None, force=False)
+    assert files == ["README.md", "draft.json"]
+    assert not (folder / "screenshots").exists() and not (folder / "logs").exists()
+    assert [line.split(" was left out")[0] for line in skipped] == ["screenshots/desktop.png", "logs/app.log"]
+    assert "absolute home or temp path" in skipped[1]
+
+
+def test_issue_all_and_candidate_together_is_a_usage_error(cli, project: Path) -> None:
+    acceptance_two(project).write()
+    result = cli("feedback", "issue", "--all", "--candidate", "x", "--repo", "example/app", "--json")
+    assert result.exit_code == 2 and result.json()["error"]["code"] == "MIMETIC_FEEDBACK_OPTION_CONFLICT"
