@@ -33,6 +33,9 @@ class Participant(Protocol):
     def attempt(self, attempt: Attempt, brief: Brief, start_url: str) -> SelfReport: ...
 
 
+# The harness opens the start URL with a generous budget: a dev server compiles on first load, and that
+# wait is the environment's, not the participant's (whose patience budget starts after it).
+OPEN_TIMEOUT_MS = 90_000
 Judge = Any  # studies.judge.Judge; typed loosely so a study without a judge imports nothing of it
 
 
@@ -63,7 +66,7 @@ def run_task(page: Any, plan: StudyPlan, task: ScenarioTask, persona: StudyPerso
     start_url = start_url_for(plan, task)
     if fresh:
         try:
-            goto(StepContext(page=page, action_timeout_ms=15_000, settle_ms=behaviour.settle_ms), start_url)
+            goto(StepContext(page=page, action_timeout_ms=OPEN_TIMEOUT_MS, settle_ms=behaviour.settle_ms), start_url)
         except AppUnreachable as exc:
             return _blocked(task, exc.reason)
     attempt = Attempt(page, task, behaviour, store=store, lane_id=lane_id)

@@ -32,6 +32,15 @@ def participant_for(plan: StudyPlan) -> Participant:
     return ScriptedParticipant()
 
 
+def judge_for(plan: StudyPlan):
+    """The model judge, when a task asks for one (`judge: model`)."""
+    if not any(task.judge == "model" for task in plan.scenario.tasks):
+        return None
+    from mimetic.studies.judge import Judge
+
+    return Judge.from_lab(plan.judge)
+
+
 def lane_status(lane: StudyLane) -> str:
     outcomes = {a.outcome for a in lane.attempts}
     if outcomes == {"reached"}:
@@ -129,6 +138,7 @@ def run_study(project: Project, study: str, *, app_url: str | None, actor: str |
     chromium = find_chromium()
     store = RunStore.new(project, run_id or new_run_id("study"))
     participant = participant_for(plan)
+    judge = judge_for(plan)
     created_at = now_iso()
     log = EventLog()
     log.mark("run.created", f"Study run {store.run_id} created: {len(plan.personas)} persona(s) x "
@@ -138,7 +148,7 @@ def run_study(project: Project, study: str, *, app_url: str | None, actor: str |
     try:
         with launch_chromium(chromium) as launched:
             for index, persona in enumerate(plan.personas):
-                runs.append(_run_one(launched, plan, persona, participant, store, log, index))
+                runs.append(_run_one(launched, plan, persona, participant, store, log, index, judge))
     except KeyboardInterrupt:
         interrupted = True
         log.mark("run.interrupted", "Interrupted (Ctrl-C); unfinished lanes were left out of the tallies.")
@@ -169,7 +179,7 @@ def run_study(project: Project, study: str, *, app_url: str | None, actor: str |
 
 
 def _run_one(launched, plan: StudyPlan, persona, participant: Participant, store: RunStore, log: EventLog,
-             index: int) -> LaneRun:
+             index: int, judge) -> LaneRun:
     from mimetic.browser.chromium import close_quietly
     from mimetic.studies.behaviour import behaviour_of
 
@@ -177,7 +187,7 @@ def _run_one(launched, plan: StudyPlan, persona, participant: Participant, store
     context = launched.new_context(behaviour_of(persona.model).surface)
     try:
         page = context.new_page()
-        run = run_lane(page, plan, persona, participant, store=store, lane_id=lane_id)
+        run = run_lane(page, plan, persona, participant, store=store, lane_id=lane_id, judge=judge)
     finally:
         close_quietly(context.close)
     for attempt in run.lane.attempts:
