@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 STUDY_CODE = "MIMETIC_STUDY_INVALID"
 SCRIPTED = "scripted"
-STUDY_ACTORS = (SCRIPTED,)  # model actors join through the actors' provider interface
+STUDY_ACTORS = (SCRIPTED, "openai-cua")  # scripted: keyless; the others are model actors
 
 
 @dataclass(frozen=True)

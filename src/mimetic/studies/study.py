@@ -20,16 +20,20 @@ from mimetic.contracts.study import StudyLane, StudySummary, TaskAttempt
 from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT
 from mimetic.project import Project
 from mimetic.studies.outcomes import outcome_counts, summarise
-from mimetic.studies.plan import StudyPlan, plan_study
+from mimetic.studies.plan import SCRIPTED, StudyPlan, plan_study
 from mimetic.studies.runner import LaneRun, Participant, lane_id_for, run_lane
 
 STUDY_PATH = "study.json"
 
 
 def participant_for(plan: StudyPlan) -> Participant:
-    from mimetic.studies.scripted import ScriptedParticipant
+    if plan.actor == SCRIPTED:
+        from mimetic.studies.scripted import ScriptedParticipant
 
-    return ScriptedParticipant()
+        return ScriptedParticipant()
+    from mimetic.studies.model_actor import ModelParticipant
+
+    return ModelParticipant(plan.actor, plan.lab_manifest.actor if plan.lab_manifest else None)
 
 
 def judge_for(plan: StudyPlan):
@@ -103,6 +107,9 @@ def _review(plan: StudyPlan, summary: StudySummary, verdict: str, participant: P
     gaps = []
     if participant.kind == "scripted-browser":
         gaps.append("The scripted actor played the scenario's steps as the participant; no model used the app.")
+    else:
+        gaps.append(f"The {participant.kind} actor's own verdict is kept as each participant's self-report; "
+                    "only mimetic's checks decide `reached`.")
     if summary.require is None:
         gaps.append("No `require` threshold was set, so no success rate can fail the run (set require in the lab).")
     gaps.append("Only loopback hosts (and hosts allowed by mimetic/policies/network.yaml) can be studied.")
