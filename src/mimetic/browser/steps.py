@@ -80,14 +80,18 @@ def playwright_reason(exc: Exception) -> str:
 def wait_until(ctx: StepContext, probe: Callable[[], tuple[bool, str]], timeout_ms: int) -> tuple[bool, str]:
     """Poll `probe` (ok, actual) until it passes or `timeout_ms` runs out; returns the last answer.
 
-    A probe Playwright rejects (a malformed selector) fails at once with Playwright's reason as the actual.
+    A probe Playwright rejects (a malformed selector) fails at once with Playwright's reason as the actual;
+    a probe that timed out (a page too busy to answer) is asked again until the deadline.
     """
     from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         try:
             ok, actual = probe()
+        except PlaywrightTimeout as exc:
+            ok, actual = False, playwright_reason(exc)
         except PlaywrightError as exc:
             return False, playwright_reason(exc)
         if ok or time.monotonic() >= deadline:

@@ -3,8 +3,8 @@
 One Chromium per run, one context per lane sized by the persona's device. Unordered tasks each
 start at the app's start URL; ordered tasks continue in the same page (the funnel). The harness
 opens the start URL itself; an app that cannot be reached blocks the lane's remaining attempts.
-After each attempt mimetic checks `success` on the page (each check may settle for one settle
-interval), takes the final screenshot, and asks the judge when the task wants one.
+After each attempt mimetic checks `success` on the page (each check may take FINAL_CHECK_MS to come
+true), takes the final screenshot, and asks the judge when the task wants one.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ class Participant(Protocol):
 # The harness opens the start URL with a generous budget: a dev server compiles on first load, and that
 # wait is the environment's, not the participant's (whose patience budget starts after it).
 OPEN_TIMEOUT_MS = 90_000
+# After the attempt, each success check may take this long to come true (a real app renders after its
+# data loads); a participant's reading speed is its own pace, not the harness's patience.
+FINAL_CHECK_MS = 5000
 Judge = Any  # studies.judge.Judge; typed loosely so a study without a judge imports nothing of it
 
 
@@ -80,7 +83,8 @@ def run_task(page: Any, plan: StudyPlan, task: ScenarioTask, persona: StudyPerso
     if stopped_by == "harness":
         checks, passed = [], False
     else:
-        passed, checks = evaluate_rule(attempt.ctx, task.success, attempt.baseline, behaviour.settle_ms)
+        passed, checks = evaluate_rule(attempt.ctx, task.success, attempt.baseline,
+                                       max(behaviour.settle_ms, FINAL_CHECK_MS))
     outcome = decide(checks_passed=passed, stopped_by=stopped_by, claim=report.claim)
     shot = attempt.screenshot("final")
     result = TaskAttempt(

@@ -48,11 +48,13 @@ def _look(attempt: Attempt, step: BrowserStep) -> tuple[bool, str]:
     from mimetic.browser.steps import check_selector_visible, check_text
 
     ctx = attempt.ctx
+    # waitFor* is the participant waiting for the page (up to an action's time); assertText is one glance.
+    wait_ms = ctx.settle_ms if step.action == "assertText" else ctx.action_timeout_ms
     if step.action == "waitForSelector":
-        result = check_selector_visible(ctx, step.selector, ctx.settle_ms)
+        result = check_selector_visible(ctx, step.selector, wait_ms)
     else:
         text = step.value if step.value is not None else step.expect.text
-        result = check_text(ctx, text, step.selector, ctx.settle_ms)
+        result = check_text(ctx, text, step.selector, wait_ms)
     note = f"{step.label or step.id}: expected {result.expected}, saw {result.actual}"
     attempt.observe(step.label or step.id, result.status == "passed", "" if result.status == "passed" else note)
     return result.status == "passed", note
