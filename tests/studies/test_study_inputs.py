@@ -55,3 +55,12 @@ def test_a_study_whose_app_is_down_is_blocked_for_every_attempt_and_blames_the_h
     owners = {c["candidate"]["id"]: c["candidate"]["failure_owner"] for c in listed}
     assert owners["study-harness-add-todo"] == "harness"
     assert not any(owner == "target-app" for cid, owner in owners.items() if cid.startswith("study-"))
+
+
+def test_a_study_lab_runs_through_lab_run_but_never_as_a_dry_run(cli, project):
+    study_project(project)
+    dry = cli("lab", "run", "todo-study", "--dry-run", "--json")
+    assert dry.exit_code == 2 and dry.json()["error"]["code"] == "MIMETIC_LAB_OPTION_CONFLICT"
+    no_url = cli("run", "todo-study", "--json")  # the lab names no appUrl and `run <lab>` takes no --app-url
+    assert no_url.exit_code == 2 and no_url.json()["error"]["code"] == "MIMETIC_INVALID_APP_URL"
+    assert not (project / ".mimetic").exists()
