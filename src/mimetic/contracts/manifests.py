@@ -74,12 +74,19 @@ class LabActor(Manifest):
     timeout_ms: PositiveInt | None = Field(None, description="The actor's wall-time budget per lane, in milliseconds.")
 
 
+class LabJudge(Manifest):
+    """The model that grades final screenshots of tasks marked `judge: model` (any actor provider)."""
+
+    provider: Literal["openai", "anthropic"] = Field("openai", description="Which provider grades model-judged tasks.")
+    model: str | None = Field(None, description="The judge model (default: the provider's).")
+
+
 class Lab(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.lab.v1"
     schema_: Literal["mimetic.lab.v1"] = Field(alias="schema", description="Always mimetic.lab.v1.")
     id: PublicToken = Field(description="The lab id (`mimetic lab run <id>`).")
-    kind: Literal["synthetic", "oss-meta", "oss-smoke"] = Field(
-        description="synthetic: dry-run lanes only; oss-meta: lanes clone, start and prove repos; oss-smoke: clone, init, doctor, dry-run, verify.")
+    kind: Literal["synthetic", "oss-meta", "oss-smoke", "study"] = Field(
+        description="synthetic: dry-run lanes only; oss-meta: lanes clone, start and prove repos; oss-smoke: clone, init, doctor, dry-run, verify; study: personas x tasks against an app.")
     title: str | None = Field(None, description="A short human title.")
     description: str | None = Field(None, description="What the lab is for.")
     sims: PositiveInt | None = Field(None, description="Synthetic labs: how many simulated lanes.")
@@ -93,6 +100,11 @@ class Lab(Manifest):
     scenario: PublicToken | None = Field(None, description="The scenario id every lane's actor pursues.")
     actor: LabActor | None = Field(None, description="The AI actor and its budgets.")
     defaults: LabDefaults | None = Field(None, description="Defaults for run options.")
+    # Studies (kind: study): who takes part, where the app is, and the CI threshold (docs/labs.md).
+    personas: list[PublicToken] | None = Field(None, description="Study: the persona ids that take part.")
+    app_url: str | None = Field(None, description="Study: the loopback URL of the app.")
+    require: float | None = Field(None, gt=0, le=1, description="Study: exit 1 when a required task's success rate is below this (0-1).")
+    judge: LabJudge | None = Field(None, description="Study: how outcomes are judged.")
 
 
 # --- personas and scenarios ----------------------------------------------------------------
@@ -104,6 +116,13 @@ class PersonaTraits(Manifest):
     accessibility_needs: str = Field("none_declared", description="Needs the persona has (for example screen reader, large text).")
 
 
+class PersonaBudget(Manifest):
+    """Explicit patience: overrides the step and time budget `traits.patience` implies."""
+
+    max_steps: PositiveInt | None = Field(None, description="At most this many actions per task.")
+    time_ms: PositiveInt | None = Field(None, description="At most this much time per task, in milliseconds.")
+
+
 class Persona(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.persona.v1"
     schema_: Literal["mimetic.persona.v1"] = Field(alias="schema", description="Always mimetic.persona.v1.")
@@ -112,6 +131,11 @@ class Persona(Manifest):
     summary: str = Field("", description="Who the persona is, in a sentence or two (given to the actor).")
     traits: PersonaTraits = Field(default_factory=PersonaTraits, description="Behaviour traits.")
     constraints: list[str] = Field(default_factory=list, description="Rules the persona keeps (for example never pays).")
+    # Behaviour in a study (docs/labs.md "Personas change behaviour"): unset means the default.
+    device: Literal["desktop", "mobile", "tablet"] | None = Field(None, description="Study: the device the persona uses.")
+    input_style: Literal["pointer", "keyboard-only"] | None = Field(None, description="Study: pointer, or keyboard only.")
+    reading_speed: Literal["fast", "average", "slow"] | None = Field(None, description="Study: how fast the persona reads.")
+    budget: PersonaBudget | None = Field(None, description="Study: how much effort the persona spends before giving up.")
 
 
 class ScenarioStep(Manifest):
@@ -174,6 +198,66 @@ class BrowserPlan(Manifest):
         return value
 
 
+class TaskCheck(Manifest):
+    """One deterministic check on the live page: the browser expectations of scripted steps.
+
+    `selector` scopes `text` to the matching elements (the whole page when absent).
+    """
+
+    text: str | None = Field(None, description="This text is shown (in `selector` if given).")
+    selector: str | None = Field(None, description="Where `text` must be shown.")
+    selector_visible: str | None = Field(None, description="An element matching this selector is visible.")
+    url_includes: str | None = Field(None, description="The page URL contains this string.")
+    state_changed: bool | None = Field(None, description="The page's state (URL, text, form values) changed since the task began.")
+
+    @model_validator(mode="after")
+    def _something(self) -> "TaskCheck":
+        if self.text is None and not self.selector_visible and not self.url_includes and self.state_changed is None:
+            raise ValueError("a check needs text, selectorVisible, urlIncludes or stateChanged")
+        if self.selector and self.text is None:
+            raise ValueError("selector scopes text; give text too (or use selectorVisible)")
+        return self
+
+
+class CheckRule(Manifest):
+    """Checks combined: every `allOf` check and, when `anyOf` is given, at least one of those."""
+
+    all_of: list[TaskCheck] = Field(default_factory=list, description="Every one of these checks holds.")
+    any_of: list[TaskCheck] = Field(default_factory=list, description="At least one of these checks holds.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "CheckRule":
+        if not self.all_of and not self.any_of:
+            raise ValueError("give allOf or anyOf (at least one check)")
+        return self
+
+
+class TaskSuccess(CheckRule):
+    """What mimetic checks, never shown to the participant; `stopWhen` ends the attempt as soon as it matches."""
+
+    stop_when: CheckRule | None = Field(None, description="End the attempt early (as not reached) when this holds.")
+
+
+class ScenarioTask(Manifest):
+    id: PublicToken = Field(description="The task id.")
+    title: str | None = Field(None, description="A short human title.")
+    goal: str = Field(min_length=1, description="What the participant is told.")
+    success: TaskSuccess = Field(description="What mimetic checks (hidden from the participant).")
+    required: bool = Field(True, description="Counted against the lab's `require` threshold.")
+    judge: Literal["model"] | None = Field(None, description="model: a model grades the final screenshots against `rubric`.")
+    rubric: str | None = Field(None, description="What the judge grades the final screenshots against.")
+    start_path: str | None = Field(None, description="Open this path before the attempt (unordered tasks start here).")
+    steps: list[BrowserStep] = Field(default_factory=list, description="What the scripted actor does as the participant.")
+
+    @model_validator(mode="after")
+    def _judge(self) -> "ScenarioTask":
+        if self.judge == "model" and not (self.rubric or "").strip():
+            raise ValueError("judge: model needs a rubric")
+        if self.start_path is not None and not self.start_path.startswith("/"):
+            raise ValueError("startPath must start with /")
+        return self
+
+
 class Scenario(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.scenario.v1"
     schema_: Literal["mimetic.scenario.v1"] = Field(alias="schema", description="Always mimetic.scenario.v1.")
@@ -181,16 +265,23 @@ class Scenario(Manifest):
     title: str = Field(min_length=1, description="A short human title.")
     persona: PublicToken | None = Field(None, description="The persona id who plays it (default: the first persona).")
     goal: str = Field(min_length=1, description="What the user wants to get done (the actor's goal).")
-    mode: Literal["dry-run", "browser"] = Field(
+    mode: Literal["dry-run", "browser", "study"] = Field(
         "dry-run", description="browser: `run --app-url` runs its browser steps (every browser scenario, in filename order); "
-                               "dry-run: words only.")
+                               "study: tasks for `run --study`; dry-run: words only.")
     steps: list[ScenarioStep] = Field(default_factory=list, description="Dry-run steps in words.")
     browser: BrowserPlan | None = Field(None, description="The browser steps; required for mode browser.")
+    tasks: list[ScenarioTask] = Field(default_factory=list, description="Study: tasks with hidden success criteria.")
+    ordered: bool = Field(False, description="Study: tasks build on each other in one session (reported as a funnel).")
 
     @model_validator(mode="after")
     def _browser_mode(self) -> "Scenario":
         if self.mode == "browser" and self.browser is None:
             raise ValueError("mode browser needs a browser block with steps")
+        if self.mode == "study" and not self.tasks:
+            raise ValueError("mode study needs tasks")
+        ids = [task.id for task in self.tasks]
+        if len(set(ids)) != len(ids):
+            raise ValueError("task ids must be unique")
         return self
 
 
