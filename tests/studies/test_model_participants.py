@@ -90,8 +90,9 @@ def test_model_participants_study_the_todo_app_and_only_the_checks_decide_reache
         assert attempt["outcome"] == "failed" and attempt["actions"][attempt["divergence"]]["action"] == "click"
         cost = attempt["costUsd"]
         assert cost is not None and cost > 0
-        assert cli("feedback", "draft", "--json").exit_code == 0
-        draft = json.loads((project / run.json()["artifactRoot"] / "feedback" / "draft.json").read_text())
+        drafted = cli("feedback", "draft", "--json")
+        assert drafted.exit_code == 0
+        draft = json.loads((project / drafted.json()["draftPath"]).read_text())  # feedback/<candidate-id>/draft.json
         assert (draft["failure_owner"], draft["source_candidate_id"]) == ("target-app", "study-task-complete-and-filter")
     # The model was told the goal, never the success checks; its key never reached a file.
     told = json.dumps(fake.response_requests())

@@ -91,10 +91,10 @@ def test_swapped_filter_is_a_failed_task_with_its_evidence_step_and_drafts_a_tar
 
     draft = cli("feedback", "draft", "--json")
     assert draft.exit_code == 0, draft.stdout + draft.stderr
-    body = json.loads((run_dir / "feedback" / "draft.json").read_text())
+    body = json.loads((project / draft.json()["draftPath"]).read_text())  # feedback/<candidate-id>/draft.json
     assert body["failure_owner"] == "target-app"
     assert body["source_candidate_id"] == "study-task-complete-and-filter"
     assert "0/2" in body["summary"] and "The errand is listed under Completed" in body["actual"]
     shots = [e["path"] for e in body["evidence"] if e["kind"] == "screenshot"]
-    assert shots and all((project / path).is_file() for path in shots)
+    assert shots and all((run_dir / path).is_file() for path in shots)  # run-relative evidence
     assert cli("feedback", "verify", "--json").exit_code == 0
