@@ -23,6 +23,8 @@ UPSTREAM_MODEL_ENV = "MIMETIC_OSS_META_ACTOR_MODEL"  # upstream's name for the s
 # kind -> "module:function"; the function takes (model: str | None, environ) and returns an Actor.
 FACTORIES: dict[str, str] = {
     "openai-cua": "mimetic.actors.providers.openai_computer:make_actor",
+    "anthropic": "mimetic.actors.providers.anthropic_computer:make_actor",
+    "openai-compatible": "mimetic.actors.providers.openai_compatible:make_actor",
 }
 ACTOR_KINDS: tuple[str, ...] = tuple(FACTORIES)
 

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         lab: Annotated[Optional[str], typer.Argument(help="Lab id or path (same as `mimetic lab run`).")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Write synthetic contract evidence only.")] = False,
         app_url: Annotated[Optional[str], typer.Option("--app-url", help="Loopback URL of the app to prove, e.g. http://127.0.0.1:5173.")] = None,
-        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: openai-cua.")] = None,
+        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: openai-cua, anthropic or openai-compatible.")] = None,
         sims: SimsOpt = None,
         timeout_ms: Annotated[int, typer.Option("--timeout-ms", help="Per-viewport timeout in milliseconds.", min=1, max=600000)] = 60000,
         run_id: RunIdOpt = None,

@@ -30,10 +30,9 @@ Keys are read by the provider from the environment, registered with the redactor
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol
 
 from mimetic.actors.computer import Action
 
@@ -134,16 +133,6 @@ class Provider(Protocol):
 
 # --- shared by providers --------------------------------------------------------------------------
 
-T = TypeVar("T")
-
-
-def prune_images(items: list[T], keep: int, is_image: Callable[[T], bool], placeholder: Callable[[T], T]) -> list[T]:
-    """`items` with every image but the newest `keep` replaced by `placeholder(item)` (order kept)."""
-    positions = [index for index, item in enumerate(items) if is_image(item)]
-    old = set(positions[:-keep] if keep > 0 else positions)
-    return [placeholder(item) if index in old else item for index, item in enumerate(items)]
-
-
 @dataclass(frozen=True)
 class Scale:
     """How a screenshot was resized for a model: `factor` = model pixels per screen pixel."""
@@ -152,13 +141,11 @@ class Scale:
 
     def to_screen(self, x: float, y: float, screen: Screen) -> tuple[int, int]:
         """A model coordinate back in screen pixels, clamped to the screen."""
-        sx = min(max(int(math.floor(x / self.factor)), 0), screen.width - 1)
-        sy = min(max(int(math.floor(y / self.factor)), 0), screen.height - 1)
+        sx = min(max(round(x / self.factor), 0), screen.width - 1)
+        sy = min(max(round(y / self.factor), 0), screen.height - 1)
         return sx, sy
 
     def map_action(self, action: Action, screen: Screen) -> Action:
-        from dataclasses import replace
-
         if self.factor == 1.0:
             return action
         if action.kind in ("click", "double_click", "move", "scroll"):
@@ -167,12 +154,6 @@ class Scale:
         if action.kind == "drag":
             return replace(action, path=tuple(self.to_screen(px, py, screen) for px, py in action.path))
         return action
-
-
-def fit_factor(width: int, height: int, max_long_edge: int, max_pixels: int) -> float:
-    """The scale (<= 1) that makes a width x height image fit both limits."""
-    factor = min(1.0, max_long_edge / max(width, height), math.sqrt(max_pixels / (width * height)))
-    return factor
 
 
 def summaries(parts: Sequence[str]) -> str:

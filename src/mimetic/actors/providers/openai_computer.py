@@ -17,7 +17,8 @@ Each screenshot answers its `computer_call` as a `computer_call_output` with a `
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,20 +105,32 @@ class _Conversation:
         message = {"role": "user", "content": [{"type": "input_text", "text": text}, image]}
         omitted = {"role": "user", "content": [{"type": "input_text", "text": text},
                                                {"type": "input_text", "text": _omitted(0, "")}]}
-        self._groups.append(_Group([message], brief=[omitted]))
-        return self._create(timeout_s)
+        return self._request(lambda: self._groups.append(_Group([message], brief=[omitted])), timeout_s)
 
     def after(self, screenshot: bytes, timeout_s: float) -> ModelTurn:
-        group = self._groups[-1]
         output = {"type": "computer_screenshot", "image_url": data_url(screenshot)}
-        group.items += [{"type": "computer_call_output", "call_id": call_id, "output": output}
-                        for call_id in group.pending]
-        group.pending = []
-        return self._create(timeout_s)
+
+        def stage() -> None:
+            group = self._groups[-1]
+            group.items += [{"type": "computer_call_output", "call_id": call_id, "output": output}
+                            for call_id in group.pending]
+            group.pending = []
+
+        return self._request(stage, timeout_s)
 
     def say(self, text: str, timeout_s: float) -> ModelTurn:
-        self._groups.append(_Group([{"role": "user", "content": [{"type": "input_text", "text": text}]}]))
-        return self._create(timeout_s)
+        message = {"role": "user", "content": [{"type": "input_text", "text": text}]}
+        return self._request(lambda: self._groups.append(_Group([message])), timeout_s)
+
+    def _request(self, stage: Callable[[], None], timeout_s: float) -> ModelTurn:
+        """Stage the new input and ask; a failed request leaves the history as it was, so a retry sends it once."""
+        saved = copy.deepcopy((self._groups, self._turn))
+        try:
+            stage()
+            return self._create(timeout_s)
+        except ProviderError:
+            self._groups, self._turn = saved
+            raise
 
     def request_input(self) -> list[dict[str, Any]]:
         """The input list of the next request: only the newest `keep` screenshots, older turns as notes."""
