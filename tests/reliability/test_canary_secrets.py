@@ -64,7 +64,7 @@ def canary_env(tmp_path, monkeypatch):
 
 def _served(observer_url: str) -> bytes:
     pages = []
-    for url in (observer_url, observer_url.rsplit("/", 1)[0] + "/observer-data.json"):
+    for url in (observer_url, observer_url.replace("/index.html?", "/observer-data.json?")):
         with urllib.request.urlopen(url, timeout=10) as response:  # loopback only
             pages.append(response.read())
     return b"".join(pages)

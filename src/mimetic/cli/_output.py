@@ -25,6 +25,9 @@ class Outcome:
     data: dict[str, Any]
     exit_code: int = 0
     human: Printer | None = None
+    # Credentials this process made for the user to use (a served Observer's token and tokened URL):
+    # set into the document after redaction, which would otherwise blank the `?token=` they carry.
+    issued: dict[str, Any] | None = None
 
 
 # Set by the root callback on every invocation (`mimetic --json verify`).
@@ -86,7 +89,7 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
             console(stderr=True).print("interrupted", markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     if json_mode or outcome.human is None:
-        print_json(redact_value(outcome.data))
+        print_json({**redact_value(outcome.data), **(outcome.issued or {})})
     else:
         outcome.human(outcome.data)
     raise typer.Exit(outcome.exit_code)

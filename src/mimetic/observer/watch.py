@@ -143,7 +143,7 @@ def run_watch(project: Project, request: WatchRequest, *, follow: bool,
         result.lab = lab_result.to_json()
     if follow:
         server_for(store.run_id)
-        result.server_url, result.observer_url = server.url, server.observer_url
+        result.server_url, result.observer_url, result.access_token = server.url, server.observer_url, server.token
         result.warnings.insert(0, POLL_WARNING)
     return Watch(result=result, exit_code=exit_code, server=server,
                  interrupted=bundle.review.verdict == "interrupted")
