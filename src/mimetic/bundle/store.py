@@ -17,7 +17,7 @@ from mimetic.errors import MimeticError
 from mimetic.project import Project
 from mimetic.safety.redact import redact_text, redact_value
 
-RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+RUN_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,127}\Z")  # \Z: `$` would accept a trailing newline
 
 
 def validate_run_id(run_id: str) -> str:
@@ -79,15 +79,38 @@ class RunStore:
         self.project = project
         self.run_id = validate_run_id(run_id)
         self.dir = project.runs_dir / run_id
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._uncreated = False  # a new run whose directory this process has not made yet
 
     @classmethod
     def new(cls, project: Project, run_id: str) -> "RunStore":
-        """A store for a run about to be written; an existing run is never overwritten or mixed into."""
+        """A store for a run about to be written; an existing run is never overwritten or mixed into.
+
+        The directory is made by `create()` (or the first write), atomically: of several processes
+        given the same --run-id, exactly one gets it and the others MIMETIC_RUN_EXISTS."""
         store = cls(project, run_id)
         if store.dir.exists():
-            raise MimeticError("MIMETIC_RUN_EXISTS", f"Run {run_id} already exists; pick another --run-id.")
+            raise store._exists()
+        store._uncreated = True
         return store
+
+    def _exists(self) -> MimeticError:
+        return MimeticError("MIMETIC_RUN_EXISTS", f"Run {self.run_id} already exists; pick another --run-id.")
+
+    def create(self) -> None:
+        """Make a new run's directory (mkdir, never exist_ok); a no-op once made."""
+        with self._lock:
+            if not self._uncreated:
+                return
+            try:
+                self.dir.parent.mkdir(parents=True, exist_ok=True)
+                self.dir.mkdir()
+            except FileExistsError:
+                raise self._exists() from None
+            except OSError as error:
+                raise MimeticError("MIMETIC_WRITE_FAILED", f"Could not create {self.artifact_root}: "
+                                                           f"{error.strerror or error}.") from None
+            self._uncreated = False
 
     @property
     def artifact_root(self) -> str:
@@ -96,19 +119,25 @@ class RunStore:
     def path(self, relative: str) -> Path:
         return contained(self.dir, relative)
 
+    def _target(self, relative: str) -> Path:
+        """Where a write goes; the first write of a new run makes its directory."""
+        if self._uncreated:
+            self.create()
+        return self.path(relative)
+
     def write_json(self, relative: str, data: Any) -> Path:
-        return _write(self.path(relative), atomic_write_json, data)
+        return _write(self._target(relative), atomic_write_json, data)
 
     def write_text(self, relative: str, text: str) -> Path:
-        return _write(self.path(relative), atomic_write_text, text)
+        return _write(self._target(relative), atomic_write_text, text)
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
-        return _write(self.path(relative), atomic_write_bytes, data)
+        return _write(self._target(relative), atomic_write_bytes, data)
 
     def append_line(self, relative: str, line: str) -> Path:
         """One redacted line appended with a single O_APPEND write and flushed to disk: a crash right
         after it still leaves the line, and readers never see half of it (ndjson journals)."""
-        return _write(self.path(relative), _append, (redact_text(line.rstrip("\n")) + "\n").encode("utf-8"))
+        return _write(self._target(relative), _append, (redact_text(line.rstrip("\n")) + "\n").encode("utf-8"))
 
     def write_bundle(self, bundle: RunBundle, *, markdown: str) -> None:
         """run.json, review.json, review.md and events.ndjson together, each atomically.

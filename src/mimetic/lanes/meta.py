@@ -118,9 +118,10 @@ def _jobs(project: Project, board: LaneBoard, choice: SubstrateChoice, lanes: li
 
 
 @contextlib.contextmanager
-def _interrupts_deferred(active: bool):
-    """While an interrupted run writes its final bundle, a second Ctrl-C must not cut it short."""
-    if not active or threading.current_thread() is not threading.main_thread():
+def _interrupts_ignored():
+    """While a run writes its final bundle and result, a (second) Ctrl-C must not cut it short: the run
+    would exist with no result document naming it."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -179,8 +180,6 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
     concurrency = default_concurrency(len(lanes), options.concurrency or lab.concurrency)
     actor = LaneActorPlan.resolve(lab.actor)  # a malformed actor flag is a usage error, before anything is written
     board = LaneBoard.create(project, store, lanes, LabRef(id=lab.id, kind=lab.kind, origin=resolved.origin), substrate)
-    board.publish()
-    board.log.mark("oss-meta.observer.ready", "Placeholder Observer written before any provider work.")
     warnings = list(warnings)
     if github_token() is None:
         warnings.append("No GH_TOKEN/GITHUB_TOKEN/GITHUB_PAT: public repos can clone, but private GitHub repos will "
@@ -192,7 +191,9 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
     choice: SubstrateChoice | None = None
     runner: LaneRunner | None = None
     interrupted = False
-    try:
+    try:  # from the first write on, a Ctrl-C still ends in an interrupted bundle (never a bare error)
+        board.publish()
+        board.log.mark("oss-meta.observer.ready", "Placeholder Observer written before any provider work.")
         with _reporter(options) as table:
             board.reporter = table
             choice = open_substrate(substrate, project=project, run_id=store.run_id, keep=options.keep)
@@ -210,7 +211,7 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
         interrupted = True
     finally:
         board.reporter = None
-    with _interrupts_deferred(interrupted):
+    with _interrupts_ignored():
         if interrupted:
             _settle_interrupted(board, results)
         if runner is not None:
@@ -219,8 +220,8 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
         board.conclude(_review(board, results, substrate, verdict, choice),
                        ("oss-meta.run.completed", f"Meta-lab run ended with verdict {verdict}."))
         board.publish()
-    return LabRun(_result(project, store, board, results, repos, redact, substrate, verdict, warnings, runner),
-                  exit_code_for(verdict), store)
+        return LabRun(_result(project, store, board, results, repos, redact, substrate, verdict, warnings, runner),
+                      exit_code_for(verdict), store)
 
 
 def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[int, LaneResult], repos: list[str],
