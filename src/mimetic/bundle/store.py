@@ -14,7 +14,7 @@ from typing import Any
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import LatestRun, Review, RunBundle
 from mimetic.errors import MimeticError
-from mimetic.project import Project
+from mimetic.project import Project, refuse_symlinked_planes
 from mimetic.safety.redact import redact_text, redact_value
 
 RUN_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,127}\Z")  # \Z: `$` would accept a trailing newline
@@ -88,6 +88,7 @@ class RunStore:
 
         The directory is made by `create()` (or the first write), atomically: of several processes
         given the same --run-id, exactly one gets it and the others MIMETIC_RUN_EXISTS."""
+        refuse_symlinked_planes(project)
         store = cls(project, run_id)
         if store.dir.exists():
             raise store._exists()
