@@ -16,6 +16,8 @@ from mimetic.contracts.bundle import LatestRun, Review, RunBundle
 from mimetic.errors import MimeticError
 from mimetic.project import Project, refuse_symlinked_planes
 from mimetic.safety.redact import redact_text, redact_value
+from mimetic.safety.regular import read_json
+from mimetic.safety.terminal import strip_controls
 
 RUN_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,127}\Z")  # \Z: `$` would accept a trailing newline
 
@@ -43,7 +45,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, redact_text(text).encode("utf-8"))
+    # Text files (review.md, log tails) are read in terminals: no control sequences, redacted.
+    atomic_write_bytes(path, strip_controls(redact_text(text)).encode("utf-8"))
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
@@ -183,14 +186,11 @@ def _write(path: Path, writer: Callable[[Path, Any], None], payload: Any) -> Pat
 
 
 def load_bundle_file(path: Path) -> RunBundle:
-    from pydantic import ValidationError
-
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return RunBundle.model_validate(data)
+        return RunBundle.model_validate(read_json(path))
     except FileNotFoundError:
         raise MimeticError("MIMETIC_RUN_NOT_FOUND", f"No run.json in {path.parent.name}.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # FIFO, device, huge, nested, not JSON, not a bundle
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise MimeticError("MIMETIC_INVALID_RUN_BUNDLE", f"run.json is not a valid run bundle: {first}") from None
 
@@ -201,7 +201,7 @@ def resolve_run(project: Project, run: str | None) -> RunStore:
     if run == "latest":
         pointer = project.runs_dir / "latest.json"
         try:
-            data = json.loads(pointer.read_text(encoding="utf-8"))
+            data = read_json(pointer)
             run_id = LatestRun.model_validate(data).run_id
         except (OSError, ValueError):
             raise MimeticError("MIMETIC_RUN_NOT_FOUND", "No Mimetic run found: .mimetic/runs/latest.json is missing.") from None
@@ -222,7 +222,7 @@ def list_runs(project: Project) -> list[dict[str, Any]]:
                 continue
             created, mode, verdict = None, None, None
             try:
-                data = json.loads((child / "run.json").read_text(encoding="utf-8"))
+                data = read_json(child / "run.json")
                 created, mode = data.get("createdAt"), data.get("mode")
                 verdict = (data.get("review") or {}).get("verdict")
             except (OSError, ValueError, AttributeError):

@@ -30,6 +30,7 @@ from mimetic.observer.render import SERVED_CSP, DATA_PATH, INDEX_PATH, render_ht
 from mimetic.observer.runtime import RuntimeStreams, overlay, stream_urls
 from mimetic.project import Project
 from mimetic.safety.redact import redact_value
+from mimetic.safety.regular import read_json
 
 HISTORY_LIMIT = 80
 MAX_SEGMENT_BYTES = 255  # no file name on any filesystem mimetic writes to is longer
@@ -84,7 +85,7 @@ class RunView:
             self._watched = actor_paths(bundle)
             return redact_value(build_observer_data(self.store.dir, bundle).to_json())
         try:  # no readable bundle (yet): fall back to the last rendered data file
-            return json.loads((self.store.dir / DATA_PATH).read_text(encoding="utf-8"))
+            return read_json(self.store.dir / DATA_PATH)
         except (OSError, ValueError):
             return None
 
@@ -315,7 +316,7 @@ class ObserverServer:
         if cached and cached[0] == key:
             return cached[1]
         try:
-            count = len(json.loads(path.read_text(encoding="utf-8")).get("streams") or [])
+            count = len(read_json(path).get("streams") or [])
         except (OSError, ValueError, AttributeError):
             count = 0
         self._stream_counts[run_id] = (key, count)
@@ -324,7 +325,7 @@ class ObserverServer:
     def history(self) -> dict[str, Any]:
         """Earlier runs for the history drawer (newest first, at most 80)."""
         try:
-            latest = json.loads((self.project.runs_dir / "latest.json").read_text(encoding="utf-8")).get("runId")
+            latest = read_json(self.project.runs_dir / "latest.json").get("runId")
         except (OSError, ValueError, AttributeError):
             latest = None
         current = self.current.store.run_id
