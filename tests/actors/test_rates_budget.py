@@ -81,3 +81,12 @@ def test_an_unknown_actor_kind_is_a_usage_error():
     with pytest.raises(MimeticError) as caught:
         make_actor("gemini-cua", environ={})
     assert caught.value.code == "MIMETIC_UNSUPPORTED_ACTOR" and "openai-cua" in caught.value.message
+
+
+def test_a_run_budget_is_exhausted_exactly_when_spend_reaches_the_cap():
+    budget = RunBudget(0.5)
+    budget.charge(0.25)
+    assert not budget.exhausted()
+    budget.charge(0.25)  # exactly the cap: no further turn may spend
+    assert budget.spent == 0.5 and budget.exhausted()
+    assert not RunBudget(None).exhausted() and RunBudget(0.0).exhausted()

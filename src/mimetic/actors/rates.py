@@ -21,7 +21,7 @@ from mimetic.actors.providers.base import Usage
 from mimetic.errors import MimeticError
 
 RATES_ENV = "MIMETIC_ACTOR_RATES"
-SNAPSHOT_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8})$")
+SNAPSHOT_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8})\Z")
 PER_TOKENS = 1_000_000
 
 
