@@ -143,9 +143,10 @@ def test_a_requested_actor_without_a_key_is_blocked_in_the_result_and_a_gap_in_t
     assert run.exit_code == 1, run.stdout
     result = run.json()
     assert result["verdict"] == "fail"
-    for surface in result["surfaces"]:
-        assert surface["actor"].startswith("blocked: OPENAI_API_KEY is not set"), surface
-        assert surface["actorStatus"] == "blocked"
+    desktop, mobile = by_surface(result)["desktop"], by_surface(result)["mobile"]
+    assert desktop["actor"].startswith("blocked: OPENAI_API_KEY is not set"), desktop
+    assert desktop["actorStatus"] == "blocked"
+    assert mobile["actor"] == "not requested (the actor uses the desktop viewport only)"
     assert [w for w in result["warnings"] if "openai-cua actor was blocked" in w and "OPENAI_API_KEY" in w]
     review = cli("review", "--json").json()["review"]
     assert any(gap.startswith("No AI actor used the app: openai-cua was requested") for gap in review["gaps"])

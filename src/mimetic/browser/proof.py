@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mimetic.browser.chromium import SURFACES, Surface, find_chromium, launch_chromium
+from mimetic.actors.registry import ACTOR_KINDS
+from mimetic.browser.chromium import DESKTOP, SURFACES, Surface, find_chromium, launch_chromium
 from mimetic.browser.lane import ActorHook, LaneResult, run_lane
 from mimetic.browser.scenarios import ProofPlan, plan_proof
 from mimetic.bundle.compose import EventLog, select_persona, source_info
@@ -25,7 +26,7 @@ from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.project import Project
 from mimetic.safety.urls import validate_app_url
 
-SUPPORTED_ACTORS = ("openai-cua",)
+SUPPORTED_ACTORS = ACTOR_KINDS
 DEFAULT_SIMS = 2
 MAX_TIMEOUT_MS = 600_000
 # Worst lane wins: any failure makes the run fail; an unreachable app makes it blocked.
@@ -95,16 +96,19 @@ def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | N
                         persona=persona, persona_model=persona_model, chromium=chromium, warnings=persona_warnings)
 
 
-def _actor_hook(request: ProofRequest, surface: Surface) -> ActorHook:
-    from mimetic.actors.session import run_actor
-    from mimetic.browser.touch import screen_for
+def _actor_hook(request: ProofRequest) -> ActorHook:
+    from mimetic.actors.actor import Brief
+    from mimetic.actors.budget import ActorBudget
+    from mimetic.actors.playwright_computer import PlaywrightComputer
+    from mimetic.actors.registry import make_actor
 
     scenario = request.plan.scenarios[0] if request.plan.scenarios else None
+    actor = make_actor(request.actor or "openai-cua")
+    brief = Brief(goal=request.plan.goal, persona=request.persona_model, scenario=scenario)
 
     def hook(page: Any):
-        return run_actor(screen_for(page, touch=surface.viewport.has_touch), store=request.store,
-                         stream_id=surface.stream_id, persona=request.persona_model, scenario=scenario,
-                         goal=request.plan.goal)
+        return actor.run(PlaywrightComputer(page), brief, budget=ActorBudget.resolve(), store=request.store,
+                         stream_id=DESKTOP.stream_id)
 
     return hook
 
@@ -113,6 +117,8 @@ def actor_state(request: ProofRequest, lane: LaneResult) -> str:
     """`ran`, `blocked: <why>` or `not requested`: whether an AI actor really used this viewport."""
     if request.actor is None:
         return "not requested"
+    if lane.surface is not DESKTOP:
+        return "not requested (the actor uses the desktop viewport only)"
     report = lane.actor_report
     if report is None:
         return f"blocked: the viewport ended {lane.status} before the actor could start"
@@ -253,9 +259,10 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
     lanes: list[LaneResult] = []
     try:
         with launch_chromium(request.chromium) as launched:
+            store.create()  # the --run-id is taken here, atomically, or MIMETIC_RUN_EXISTS
             log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
             for surface in request.surfaces:
-                hook = _actor_hook(request, surface) if request.actor else None
+                hook = _actor_hook(request) if request.actor and surface is DESKTOP else None
                 lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
                                       store=store, log=log, timeout_ms=request.timeout_ms, actor=hook))
     except KeyboardInterrupt:

@@ -27,6 +27,10 @@ def _positive_int(value: Any) -> Any:
 
 
 PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
+# Lanes one run may plan (`sims`, `count`, `limit`, --sims, --count, --limit): more is a typo or an attack,
+# and every lane is a sandbox, a clone and a browser.
+MAX_LANES = 10_000
+LaneCount = Annotated[int, BeforeValidator(_positive_int), Field(le=MAX_LANES)]
 PublicToken = Annotated[str, Field(pattern=TOKEN_PATTERN, min_length=1, max_length=128)]
 
 
@@ -66,9 +70,12 @@ class LabDefaults(Manifest):
 
 
 class LabActor(Manifest):
-    kind: Literal["none", "openai-cua"] = Field("none", description="none: scripted lanes only; openai-cua: an AI persona uses the app (needs OPENAI_API_KEY).")
+    kind: Literal["none", "openai-cua", "anthropic", "openai-compatible"] = Field(
+        "none", description="none: scripted lanes only; otherwise the provider of the AI persona that uses the app.")
     model: str | None = Field(None, description="The actor's model (MIMETIC_ACTOR_MODEL overrides it).")
     max_steps: PositiveInt | None = Field(None, description="At most this many model turns per lane.")
+    max_actions: PositiveInt | None = Field(None, description="At most this many actions performed, over all turns.")
+    keep_screenshots: PositiveInt | None = Field(None, description="Screenshots kept in each request's history.")
     max_usd_per_lane: float | None = Field(None, gt=0, description="USD budget of one lane's actor; it stops when spent.")
     max_usd_per_run: float | None = Field(None, gt=0, description="USD budget shared by every lane's actor in the run.")
     timeout_ms: PositiveInt | None = Field(None, description="The actor's wall-time budget per lane, in milliseconds.")
@@ -89,9 +96,9 @@ class Lab(Manifest):
         description="synthetic: dry-run lanes only; oss-meta: lanes clone, start and prove repos; oss-smoke: clone, init, doctor, dry-run, verify; study: personas x tasks against an app.")
     title: str | None = Field(None, description="A short human title.")
     description: str | None = Field(None, description="What the lab is for.")
-    sims: PositiveInt | None = Field(None, description="Synthetic labs: how many simulated lanes.")
-    count: PositiveInt | None = Field(None, description="oss-meta: how many lanes (repos are assigned round-robin).")
-    limit: PositiveInt | None = Field(None, description="oss-smoke: at most this many repos.")
+    sims: LaneCount | None = Field(None, description="Synthetic labs: how many simulated lanes.")
+    count: LaneCount | None = Field(None, description="oss-meta: how many lanes (repos are assigned round-robin).")
+    limit: LaneCount | None = Field(None, description="oss-smoke: at most this many repos.")
     concurrency: PositiveInt | None = Field(None, description="At most this many lanes at once.")
     substrate: Literal["e2b", "local"] | None = Field(None, description="Where live lanes run: e2b hosted desktops or local (this machine).")
     repos: Annotated[list[str] | None, BeforeValidator(_repo_list)] = Field(
