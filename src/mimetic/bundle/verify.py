@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from mimetic.bundle.store import RunStore, load_bundle_file, resolve_run
+from mimetic.bundle.store import LEGACY_CWD_RULE, LEGACY_ID_RULE, RunStore, load_bundle_file, resolve_run
 from mimetic.contracts.bundle import RunBundle
 from mimetic.contracts.results import Check, ErrorInfo, VerifyResult
 from mimetic.errors import MimeticError
@@ -86,7 +86,7 @@ def _verify(project: Project, store: RunStore, run_label: str) -> tuple[VerifyRe
     checks.append(Check(name="review artifacts exist", ok=review_ok,
                         message="review.json and review.md are present." if review_ok
                         else "review.json or review.md is missing or unreadable."))
-    findings = scan_run_dir(store.dir)
+    findings = scan_run_dir(store.dir, legacy_cwd=bundle.legacy_cwd if bundle is not None else None)
     checks.append(Check(name="public-safety scan", ok=not findings,
                         message="No secret, token, local-path or browser-profile findings." if not findings
                         else f"{len(findings)} finding(s): " + "; ".join(str(f) for f in findings[:5])))
@@ -94,8 +94,14 @@ def _verify(project: Project, store: RunStore, run_label: str) -> tuple[VerifyRe
         checks.extend(_check_paths(store, bundle))
     else:
         checks.append(Check(name="local evidence artifacts exist", ok=False, message="No readable bundle to check."))
+    relaxed = [rule for rule, applies in ((LEGACY_ID_RULE, store.legacy_id),
+                                          (LEGACY_CWD_RULE, bundle is not None and bundle.legacy_cwd is not None))
+               if applies]
+    if relaxed:  # said out loud, so a 0.1.5 bundle never passes silently under looser rules
+        checks.append(Check(name="legacy bundle", ok=True,
+                            message="Read as a mimetic-cli 0.1.5 bundle; relaxed: " + "; ".join(relaxed) + "."))
     ok = all(check.ok for check in checks)
-    return VerifyResult(
+    return VerifyResult(relaxed_rules=relaxed, 
         ok=ok, cwd=str(project.root), run=run_label, run_id=store.run_id,
         bundle_path=f"{store.artifact_root}/run.json", checks=checks,
         error=None if ok else ErrorInfo(code="MIMETIC_INVALID_RUN_BUNDLE", message="Run bundle failed verification."),

@@ -72,6 +72,7 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
     try:
         outcome = action()
     except MimeticError as error:
+        warnings_block(_manifest_warnings())
         error.message = redact_text(error.message)
         if json_mode:
             print_json(redact_value(error_document(error)))
@@ -85,11 +86,22 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
         else:
             console(stderr=True).print("interrupted", markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    found = _manifest_warnings()
+    if isinstance(outcome.data.get("warnings"), list):
+        outcome.data["warnings"] = list(dict.fromkeys([*found, *outcome.data["warnings"]]))
+    else:
+        warnings_block(found)
     if json_mode or outcome.human is None:
         print_json(redact_value(outcome.data))
     else:
         outcome.human(outcome.data)
     raise typer.Exit(outcome.exit_code)
+
+
+def _manifest_warnings() -> list[str]:
+    """Unknown-field warnings from manifests this command loaded (none if it loaded no manifest)."""
+    manifests = sys.modules.get("mimetic.manifests")
+    return manifests.take_warnings() if manifests is not None else []
 
 
 def lines(*text: str, stderr: bool = False) -> None:

@@ -90,7 +90,12 @@ def register(app: typer.Typer) -> None:
         def action() -> Outcome:
             project = open_project(cwd)
             labs, warnings = list_labs(project)
-            return Outcome(LabListResult(cwd=str(project.root), labs=labs, warnings=warnings).to_json(), human=show)
+            from mimetic.manifests import strict
+
+            # A lab that does not load is a warning in 0.1.5; strict mode (CI) fails on it instead.
+            failed = strict() and bool(warnings)
+            result = LabListResult(ok=not failed, cwd=str(project.root), labs=labs, warnings=warnings)
+            return Outcome(result.to_json(), exit_code=2 if failed else 0, human=show)
 
         execute(json_wanted(json), action)
 

@@ -54,6 +54,7 @@ class VerifyResult(Record):
     run_id: str
     bundle_path: str
     checks: list[Check]
+    relaxed_rules: list[str] = Field(default_factory=list)  # rules relaxed to read a 0.1.5 bundle
     error: ErrorInfo | None = None
 
 

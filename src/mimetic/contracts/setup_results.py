@@ -48,3 +48,4 @@ class DoctorResult(Record):
     cwd: str
     checks: list[Check]
     environment: list[EnvironmentEntry] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)

@@ -6,6 +6,7 @@ parameters, absolute home/temp paths, and browser-profile or git folders. It is 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,10 @@ class Finding:
         return f"{self.path}: {self.problem}"
 
 
+def json_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def scan_text(text: str) -> list[str]:
     problems = list(find_secrets(text))
     if ABSOLUTE_LOCAL_PATH.search(text):
@@ -41,7 +46,8 @@ def scan_text(text: str) -> list[str]:
     return problems
 
 
-def scan_run_dir(run_dir: Path) -> list[Finding]:
+def scan_run_dir(run_dir: Path, legacy_cwd: str | None = None) -> list[Finding]:
+    """`legacy_cwd`: the absolute cwd a 0.1.5 run.json stored; that one value is read as the marker."""
     findings: list[Finding] = []
     for path in sorted(run_dir.rglob("*")):
         if len(findings) >= MAX_FINDINGS:
@@ -62,6 +68,8 @@ def scan_run_dir(run_dir: Path) -> list[Finding]:
                 text = handle.read(SCAN_BYTES).decode("utf-8", errors="replace")
         except OSError:
             continue
+        if legacy_cwd and rel.as_posix() == "run.json":
+            text = text.replace(json_string(legacy_cwd), '"[target-cwd]"')
         for problem in scan_text(text):
             findings.append(Finding(rel.as_posix(), problem))
     return findings[:MAX_FINDINGS]
