@@ -52,20 +52,30 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def error_document(error: MimeticError) -> dict[str, Any]:
+ErrorBase = dict[str, Any] | Callable[[], dict[str, Any]] | None
+
+
+def error_document(error: MimeticError, base: ErrorBase = None) -> dict[str, Any]:
+    """The failing command's own document: its result if it had one, else its schema and identifying
+    fields (`base`, as 0.1.5 prints them), else the generic cli-response envelope."""
+    info = {"code": error.code, "message": error.message}
     if error.result is not None:
         data = error.result.to_json() if hasattr(error.result, "to_json") else dict(error.result)
         data.setdefault("ok", False)
-        data["error"] = {"code": error.code, "message": error.message}
+        data["error"] = info
         return data
-    return {
-        "schema": "mimetic.cli-response.v1",
-        "ok": False,
-        "error": {"code": error.code, "message": error.message},
-    }
+    fields = dict((base() if callable(base) else base) or {})
+    schema = fields.pop("schema", "mimetic.cli-response.v1")
+    return {"schema": schema, "ok": False, **fields, "error": info}
 
 
-def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
+def resolved_cwd(cwd: str) -> str:
+    from pathlib import Path
+
+    return str(Path(cwd).expanduser().resolve())
+
+
+def execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBase = None) -> None:
     """Run one command body and turn its outcome or error into output and an exit code."""
     from mimetic.safety.redact import redact_text, redact_value
 
@@ -75,7 +85,7 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
         warnings_block(_manifest_warnings())
         error.message = redact_text(error.message)
         if json_mode:
-            print_json(redact_value(error_document(error)))
+            print_json(redact_value(error_document(error, error_base)))
         else:
             console(stderr=True).print(f"{error.code}: {error.message}", markup=False)
         raise typer.Exit(error.exit_code) from None

@@ -8,7 +8,7 @@ import typer
 
 from mimetic.cli._options import (
     ConcurrencyOpt, CountOpt, CwdOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, RedactOpt, RepoOpt,
-    ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt,
+    ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, integer,
 )
 
 LabArg = Annotated[str, typer.Argument(help="Lab id (see `mimetic lab list`) or a path to a .yaml file.")]
@@ -23,7 +23,7 @@ def print_lab_run(data: dict) -> None:
         lines(f"mimetic lab oss {mode}{'' if data['ok'] else ' failed'}", f"run: {data['runId']}",
               f"verdict: {data['verdict']}", f"repos: {', '.join(data['repos'])}", f"bundle: {data['bundlePath']}")
         if data.get("observer"):
-            lines(f"observer: {data['observer']}")
+            lines(f"observer: {data['observer']['observerPath']}")
         lines(*(f"- {a['index'] + 1:02d} {a['repo']}: top-level desktop lane -> nested Mimetic Observer"
                 for a in data["assignments"][:50]))
         if len(data["assignments"]) > 50:
@@ -49,6 +49,24 @@ def print_smoke(data: dict) -> None:
         lines(f"- {'ok' if repo['ok'] else 'fail'} {repo['repo']}: {passed}/{len(repo['steps'])} steps, "
               f"{len(repo['changedFiles'])} changed files in disposable clone")
     warnings_block(data.get("warnings", []))
+
+
+RESULT_SCHEMAS = {"synthetic": "mimetic.run-result.v1", "oss-meta": "mimetic.oss-meta-lab-result.v1",
+                  "oss-smoke": "mimetic.oss-lab-result.v1"}
+
+
+def lab_error_base(cwd: str, lab_ref: str) -> dict:
+    """A failed lab run answers in its kind's schema; a lab that does not resolve has none (as in 0.1.5)."""
+    from mimetic.cli._output import resolved_cwd
+    from mimetic.errors import MimeticError
+    from mimetic.labs.catalog import resolve_lab
+    from mimetic.project import open_project
+
+    base = {"cwd": resolved_cwd(cwd), "lab": lab_ref, "warnings": []}
+    try:
+        return {"schema": RESULT_SCHEMAS[resolve_lab(open_project(cwd), lab_ref).lab.kind], **base}
+    except MimeticError:
+        return base
 
 
 def run_lab_outcome(project, lab_ref: str, options, env_warnings: list[str]):
@@ -101,7 +119,7 @@ def register(app: typer.Typer) -> None:
 
     @group.command("inspect", help="Validate and show one lab manifest.")
     def inspect(lab: LabArg, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
-        from mimetic.cli._output import Outcome, execute, json_wanted, lines, warnings_block
+        from mimetic.cli._output import Outcome, execute, json_wanted, lines, resolved_cwd, warnings_block
         from mimetic.contracts.results import LabInspectResult
         from mimetic.labs.catalog import resolve_lab
         from mimetic.project import open_project
@@ -124,7 +142,8 @@ def register(app: typer.Typer) -> None:
                                       origin=resolved.origin, path=resolved.display, warnings=list(resolved.warnings))
             return Outcome(result.to_json(), human=show)
 
-        execute(json_wanted(json), action)
+        execute(json_wanted(json), action, lambda: {"schema": "mimetic.lab-inspect.v1", "cwd": resolved_cwd(cwd),
+                                                    "lab": lab, "warnings": []})
 
     @group.command("run", help="Run a lab: synthetic dry-run, the OSS meta-lab, or the OSS clone smoke.")
     def run(
@@ -153,9 +172,10 @@ def register(app: typer.Typer) -> None:
 
         def action():
             project, env_warnings = project_with_env(cwd, env_file)
-            options = LabRunOptions(dry_run=dry_run, sims=sims, count=count, limit=limit, run_id=run_id,
-                                    repo=list(repo or []), repos=repos, redact_repos=redact_repos, keep=keep,
-                                    substrate=substrate, concurrency=concurrency, json=json_mode)
+            options = LabRunOptions(dry_run=dry_run, sims=integer(sims, "--sims"), count=integer(count, "--count"),
+                                    limit=integer(limit, "--limit"), run_id=run_id, repo=list(repo or []),
+                                    repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
+                                    concurrency=integer(concurrency, "--concurrency"), json=json_mode)
             return run_lab_outcome(project, lab, options, env_warnings)
 
-        execute(json_mode, action)
+        execute(json_mode, action, lambda: lab_error_base(cwd, lab))

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from mimetic.cli._options import CwdOpt, EnvFileOpt, JsonOpt, RunIdOpt, SimsOpt
+from mimetic.cli._options import CwdOpt, EnvFileOpt, JsonOpt, RunIdOpt, SimsOpt, integer
 
 
 def print_run(data: dict) -> None:
@@ -28,19 +28,25 @@ def register(app: typer.Typer) -> None:
         app_url: Annotated[Optional[str], typer.Option("--app-url", help="Loopback URL of the app to prove, e.g. http://127.0.0.1:5173.")] = None,
         actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: openai-cua.")] = None,
         sims: SimsOpt = None,
-        timeout_ms: Annotated[int, typer.Option("--timeout-ms", help="Per-viewport timeout in milliseconds.", min=1, max=600000)] = 60000,
+        timeout_ms: Annotated[str, typer.Option("--timeout-ms", help="Per-viewport timeout in milliseconds (1..600000).", metavar="MS")] = "60000",
         run_id: RunIdOpt = None,
         env_file: EnvFileOpt = None,
         cwd: CwdOpt = ".",
         json: JsonOpt = False,
     ) -> None:
         from mimetic.cli._common import project_with_env
-        from mimetic.cli._output import Outcome, execute, json_wanted
+        from mimetic.cli._output import Outcome, execute, json_wanted, resolved_cwd
+        from mimetic.cli.lab import lab_error_base
         from mimetic.errors import MimeticError
 
         json_mode = json_wanted(json)
 
         def action() -> Outcome:
+            sims_n, timeout = integer(sims, "--sims"), integer(timeout_ms, "--timeout-ms")
+            if sims_n is not None and sims_n < 1:
+                raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a positive integer, got {sims_n}.")
+            if not 1 <= timeout <= 600000:
+                raise MimeticError("MIMETIC_INVALID_TIMEOUT", f"--timeout-ms must be between 1 and 600000, got {timeout}.")
             project, env_warnings = project_with_env(cwd, env_file)
             if lab is not None:
                 if app_url or actor:
@@ -48,14 +54,14 @@ def register(app: typer.Typer) -> None:
                 from mimetic.cli.lab import run_lab_outcome
                 from mimetic.labs.dispatch import LabRunOptions
 
-                return run_lab_outcome(project, lab, LabRunOptions(dry_run=dry_run or None, sims=sims, run_id=run_id,
+                return run_lab_outcome(project, lab, LabRunOptions(dry_run=dry_run or None, sims=sims_n, run_id=run_id,
                                                                    json=json_mode), env_warnings)
             if app_url is not None:
                 if dry_run:
                     raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--app-url runs a live browser proof; drop --dry-run.")
                 from mimetic.browser.proof import run_app_url
 
-                result, exit_code = run_app_url(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor)
+                result, exit_code = run_app_url(project, app_url, sims=sims_n, run_id=run_id, timeout_ms=timeout, actor=actor)
                 result.warnings[:0] = env_warnings
                 return Outcome(result.to_json(), exit_code=exit_code, human=print_run)
             if actor is not None:
@@ -67,8 +73,9 @@ def register(app: typer.Typer) -> None:
                 )
             from mimetic.labs.synthetic import run_synthetic
 
-            _, _, result = run_synthetic(project, sims=sims, run_id=run_id, default_sims=1)
+            _, _, result = run_synthetic(project, sims=sims_n, run_id=run_id, default_sims=1)
             result.warnings[:0] = env_warnings
             return Outcome(result.to_json(), human=print_run)
 
-        execute(json_mode, action)
+        execute(json_mode, action, lambda: lab_error_base(cwd, lab) if lab else
+                {"schema": "mimetic.run-result.v1", "cwd": resolved_cwd(cwd), "warnings": []})

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from mimetic.contracts.base import Record
+from mimetic.contracts.bundle import Review
 
 
 class ErrorInfo(Record):
@@ -75,13 +76,12 @@ class RunsResult(Record):
     latest: str | None
 
 
-class ReviewResult(Record):
-    SCHEMA_ID: ClassVar[str] = "mimetic.review-result.v1"
-    schema_: Literal["mimetic.review-result.v1"] = Field("mimetic.review-result.v1", alias="schema")
+class ReviewResult(Review):
+    """`review --json`: the run's review, flat as in 0.1.5 (schema mimetic.review.v1), plus where it is."""
+
     ok: bool = True
-    run_id: str
     path: str
-    review: dict[str, Any]
+    run_id: str
 
 
 class LabEntry(Record):
@@ -150,7 +150,8 @@ class OssMetaLabResult(Record):
     assignments: list[Assignment]
     sandboxes: list[SandboxSummary] = Field(default_factory=list)
     bundle_path: str
-    observer: str | None = None
+    # 0.1.5's shape: the Observer result (mimetic.observer-result.v1) of the run, once its page is written.
+    observer: dict[str, Any] | None = None
     observer_url: str | None = None
     warnings: list[str] = Field(default_factory=list)
     error: ErrorInfo | None = None
