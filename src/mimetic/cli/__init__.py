@@ -17,7 +17,7 @@ from mimetic.cli._output import set_root_json
 
 COMMAND_MODULES = (
     "init", "doctor", "run", "verify", "review", "runs", "watch", "observe", "export", "cleanup",
-    "stats", "lab", "feedback", "schema", "lane",
+    "stats", "lab", "feedback", "schema", "lane", "help",
 )
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # 0.1.5 (commander) answers -h too
 )
 
 

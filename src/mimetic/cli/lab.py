@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from mimetic.cli._options import (
-    ConcurrencyOpt, CountOpt, CwdOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, RedactOpt, RepoOpt,
-    ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, integer,
+    ConcurrencyOpt, CountOpt, CwdOpt, DetachOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, OpenOpt, PortOpt,
+    RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, integer,
 )
 
 LabArg = Annotated[str, typer.Argument(help="Lab id (see `mimetic lab list`) or a path to a .yaml file.")]
@@ -55,18 +55,24 @@ RESULT_SCHEMAS = {"synthetic": "mimetic.run-result.v1", "oss-meta": "mimetic.oss
                   "oss-smoke": "mimetic.oss-lab-result.v1"}
 
 
-def lab_error_base(cwd: str, lab_ref: str) -> dict:
+def lab_error_base(cwd: str, lab_ref: str, dry_run: bool | None = None) -> dict:
     """A failed lab run answers in its kind's schema; a lab that does not resolve has none (as in 0.1.5)."""
     from mimetic.cli._output import resolved_cwd
     from mimetic.errors import MimeticError
     from mimetic.labs.catalog import resolve_lab
     from mimetic.project import open_project
+    from mimetic.safety.slugs import DEFAULT_REPOS
 
     base = {"cwd": resolved_cwd(cwd), "lab": lab_ref, "warnings": []}
     try:
-        return {"schema": RESULT_SCHEMAS[resolve_lab(open_project(cwd), lab_ref).lab.kind], **base}
+        lab = resolve_lab(open_project(cwd), lab_ref).lab
     except MimeticError:
         return base
+    if lab.kind == "oss-meta":  # 0.1.5 keeps the meta-lab's planning fields, empty, in its failures
+        dry = dry_run if dry_run is not None else bool(lab.defaults and lab.defaults.dry_run)
+        base.update(assignments=[], sandboxes=[], dryRun=dry, liveRequested=not dry,
+                    repos=list(lab.repos or DEFAULT_REPOS))
+    return {"schema": RESULT_SCHEMAS[lab.kind], **base}
 
 
 def run_lab_outcome(project, lab_ref: str, options, env_warnings: list[str]):
@@ -158,7 +164,9 @@ def register(app: typer.Typer) -> None:
         keep: KeepOpt = False,
         substrate: SubstrateOpt = None,
         concurrency: ConcurrencyOpt = None,
-        open_: Annotated[bool, typer.Option("--open/--no-open", help="Accepted for compatibility; `lab run` never opens a browser (use `mimetic watch <lab>`).")] = False,
+        open_: OpenOpt = None,
+        detach: Annotated[bool, typer.Option("--detach", help="Accepted as in 0.1.5: `lab run` always exits when the lab ends (serve with `mimetic watch <lab>`).")] = False,
+        port: PortOpt = "0",
         run_id: RunIdOpt = None,
         env_file: EnvFileOpt = None,
         cwd: CwdOpt = ".",
@@ -171,11 +179,50 @@ def register(app: typer.Typer) -> None:
         json_mode = json_wanted(json)
 
         def action():
+            from mimetic.observer.session import open_in_browser, wants_open
+            from mimetic.observer.watch import validate_port
+
+            validate_port(integer(port, "--port"))
             project, env_warnings = project_with_env(cwd, env_file)
             options = LabRunOptions(dry_run=dry_run, sims=integer(sims, "--sims"), count=integer(count, "--count"),
                                     limit=integer(limit, "--limit"), run_id=run_id, repo=list(repo or []),
                                     repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
                                     concurrency=integer(concurrency, "--concurrency"), json=json_mode)
-            return run_lab_outcome(project, lab, options, env_warnings)
+            outcome = run_lab_outcome(project, lab, options, env_warnings)
+            observer = outcome.data.get("observer")
+            if isinstance(observer, dict) and wants_open(open_, json_mode=json_mode):
+                observer["opened"] = open_in_browser(observer["observerUrl"])
+            return outcome
 
-        execute(json_mode, action, lambda: lab_error_base(cwd, lab))
+        execute(json_mode, action, lambda: lab_error_base(cwd, lab, dry_run))
+
+    watch_command = next(info.callback for info in app.registered_commands if info.name == "watch")
+
+    @group.command("oss", hidden=True, help="0.1.5 alias: watch the OSS meta-lab (`--smoke`: run the OSS clone smoke).")
+    def oss(
+        smoke: Annotated[bool, typer.Option("--smoke", help="Run the disposable clone smoke lab instead.")] = False,
+        dry_run: DryRunOpt = None, sims: SimsOpt = None, count: CountOpt = None, limit: LimitOpt = None,
+        repo: RepoOpt = None, repos: ReposOpt = None, redact_repos: RedactOpt = None, keep: KeepOpt = False,
+        substrate: SubstrateOpt = None, concurrency: ConcurrencyOpt = None, open_: OpenOpt = None,
+        detach: DetachOpt = False, port: PortOpt = "0", run_id: RunIdOpt = None, env_file: EnvFileOpt = None,
+        cwd: CwdOpt = ".", json: JsonOpt = False,
+    ) -> None:
+        if smoke:  # run() exits (typer.Exit) when done
+            run(lab="oss-smoke", dry_run=dry_run, sims=sims, count=count, limit=limit, repo=repo, repos=repos,
+                redact_repos=redact_repos, keep=keep, substrate=substrate, concurrency=concurrency, open_=open_,
+                detach=detach, port=port, run_id=run_id, env_file=env_file, cwd=cwd, json=json)
+        # 0.1.5's `lab oss` follows like `watch`, except for a dry-run
+        watch_command(lab="oss", lab_option=None, run=None, sims=sims, dry_run=dry_run, count=count, limit=limit,
+                      repo=repo, repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
+                      concurrency=concurrency, run_id=run_id, open_=open_, detach=detach or dry_run is True,
+                      port=port, follow_=False, env_file=env_file, cwd=cwd, json=json)
+
+    @group.command("oss-smoke", hidden=True, help="0.1.5 alias of `mimetic lab run oss-smoke`.")
+    def oss_smoke(
+        limit: LimitOpt = None, sims: SimsOpt = None, repo: RepoOpt = None, repos: ReposOpt = None,
+        keep: KeepOpt = False, run_id: RunIdOpt = None, env_file: EnvFileOpt = None, cwd: CwdOpt = ".",
+        json: JsonOpt = False,
+    ) -> None:
+        run(lab="oss-smoke", dry_run=None, sims=sims, count=None, limit=limit, repo=repo, repos=repos,
+            redact_repos=None, keep=keep, substrate=None, concurrency=None, open_=None, detach=False, port="0",
+            run_id=run_id, env_file=env_file, cwd=cwd, json=json)

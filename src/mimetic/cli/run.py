@@ -8,6 +8,10 @@ import typer
 
 from mimetic.cli._options import CwdOpt, EnvFileOpt, JsonOpt, RunIdOpt, SimsOpt, integer
 
+# 0.1.5's local Codex actors and their opt-in switches: not built here, and said so (never misreported).
+LOCAL_CODEX_ACTORS = ("codex-tui", "codex-exec")
+LOCAL_CODEX_SWITCHES = ("MIMETIC_ENABLE_LOCAL_CODEX_TUI", "MIMETIC_ENABLE_LOCAL_CODEX_EXEC")
+
 
 def print_run(data: dict) -> None:
     from mimetic.cli._output import lines, warnings_block
@@ -37,6 +41,8 @@ def register(app: typer.Typer) -> None:
         from mimetic.cli._common import project_with_env
         from mimetic.cli._output import Outcome, execute, json_wanted, resolved_cwd
         from mimetic.cli.lab import lab_error_base
+        import os
+
         from mimetic.errors import MimeticError
 
         json_mode = json_wanted(json)
@@ -64,8 +70,18 @@ def register(app: typer.Typer) -> None:
                 result, exit_code = run_app_url(project, app_url, sims=sims_n, run_id=run_id, timeout_ms=timeout, actor=actor)
                 result.warnings[:0] = env_warnings
                 return Outcome(result.to_json(), exit_code=exit_code, human=print_run)
+            codex = actor in LOCAL_CODEX_ACTORS or (actor is None and not dry_run and any(
+                os.environ.get(name) == "1" for name in LOCAL_CODEX_SWITCHES))
+            if codex:
+                raise MimeticError(
+                    "MIMETIC_LOCAL_CODEX_UNIMPLEMENTED",
+                    "The local Codex actors of mimetic-cli 0.1.5 (--actor codex-tui|codex-exec, "
+                    "MIMETIC_ENABLE_LOCAL_CODEX_TUI/EXEC) are not built in this version; nothing was run or written. "
+                    "Use --app-url <loopback URL> (optionally --actor openai-cua) or --dry-run.")
+            if actor == "openai-cua":
+                raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--actor openai-cua needs --app-url (the app it should use).")
             if actor is not None:
-                raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--actor needs --app-url (the app it should use).")
+                raise MimeticError("MIMETIC_UNSUPPORTED_ACTOR", f"--actor {actor} is not an actor here (use openai-cua).")
             if not dry_run:
                 raise MimeticError(
                     "MIMETIC_LIVE_RUN_UNIMPLEMENTED",
@@ -77,5 +93,5 @@ def register(app: typer.Typer) -> None:
             result.warnings[:0] = env_warnings
             return Outcome(result.to_json(), human=print_run)
 
-        execute(json_mode, action, lambda: lab_error_base(cwd, lab) if lab else
+        execute(json_mode, action, lambda: lab_error_base(cwd, lab, dry_run or None) if lab else
                 {"schema": "mimetic.run-result.v1", "cwd": resolved_cwd(cwd), "warnings": []})

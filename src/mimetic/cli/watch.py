@@ -119,6 +119,6 @@ def register(app: typer.Typer) -> None:
             exit_code = (EXIT_INTERRUPTED if outcome.interrupted else 0) if attached else outcome.exit_code
             return Outcome(watch_document(observer), exit_code=exit_code, human=show)
 
-        execute(json_mode, action, lambda: lab_error_base(cwd, lab or lab_option) if (lab or lab_option) else
+        execute(json_mode, action, lambda: lab_error_base(cwd, lab or lab_option, dry_run) if (lab or lab_option) else
                 {"schema": "mimetic.observer-result.v1", "cwd": resolved_cwd(cwd), "run": run or "latest",
                  "warnings": []})
