@@ -8,7 +8,7 @@ import typer
 
 from mimetic.cli._options import (
     ConcurrencyOpt, CountOpt, CwdOpt, DetachOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, OpenOpt, PortOpt,
-    RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, integer,
+    RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, UnsandboxedOpt, integer,
 )
 
 LabArg = Annotated[str, typer.Argument(help="Lab id (see `mimetic lab list`) or a path to a .yaml file.")]
@@ -163,6 +163,7 @@ def register(app: typer.Typer) -> None:
         redact_repos: RedactOpt = None,
         keep: KeepOpt = False,
         substrate: SubstrateOpt = None,
+        unsandboxed: UnsandboxedOpt = False,
         concurrency: ConcurrencyOpt = None,
         open_: OpenOpt = None,
         detach: Annotated[bool, typer.Option("--detach", help="Accepted as in 0.1.5: `lab run` always exits when the lab ends (serve with `mimetic watch <lab>`).")] = False,
@@ -187,7 +188,8 @@ def register(app: typer.Typer) -> None:
             options = LabRunOptions(dry_run=dry_run, sims=integer(sims, "--sims"), count=integer(count, "--count"),
                                     limit=integer(limit, "--limit"), run_id=run_id, repo=list(repo or []),
                                     repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
-                                    concurrency=integer(concurrency, "--concurrency"), json=json_mode)
+                                    unsandboxed=unsandboxed, concurrency=integer(concurrency, "--concurrency"),
+                                    json=json_mode)
             outcome = run_lab_outcome(project, lab, options, env_warnings)
             observer = outcome.data.get("observer")
             if isinstance(observer, dict) and wants_open(open_, json_mode=json_mode):
@@ -203,18 +205,19 @@ def register(app: typer.Typer) -> None:
         smoke: Annotated[bool, typer.Option("--smoke", help="Run the disposable clone smoke lab instead.")] = False,
         dry_run: DryRunOpt = None, sims: SimsOpt = None, count: CountOpt = None, limit: LimitOpt = None,
         repo: RepoOpt = None, repos: ReposOpt = None, redact_repos: RedactOpt = None, keep: KeepOpt = False,
-        substrate: SubstrateOpt = None, concurrency: ConcurrencyOpt = None, open_: OpenOpt = None,
-        detach: DetachOpt = False, port: PortOpt = "0", run_id: RunIdOpt = None, env_file: EnvFileOpt = None,
-        cwd: CwdOpt = ".", json: JsonOpt = False,
+        substrate: SubstrateOpt = None, unsandboxed: UnsandboxedOpt = False, concurrency: ConcurrencyOpt = None,
+        open_: OpenOpt = None, detach: DetachOpt = False, port: PortOpt = "0", run_id: RunIdOpt = None,
+        env_file: EnvFileOpt = None, cwd: CwdOpt = ".", json: JsonOpt = False,
     ) -> None:
         if smoke:  # run() exits (typer.Exit) when done
             run(lab="oss-smoke", dry_run=dry_run, sims=sims, count=count, limit=limit, repo=repo, repos=repos,
-                redact_repos=redact_repos, keep=keep, substrate=substrate, concurrency=concurrency, open_=open_,
-                detach=detach, port=port, run_id=run_id, env_file=env_file, cwd=cwd, json=json)
+                redact_repos=redact_repos, keep=keep, substrate=substrate, unsandboxed=unsandboxed,
+                concurrency=concurrency, open_=open_, detach=detach, port=port, run_id=run_id, env_file=env_file,
+                cwd=cwd, json=json)
         # 0.1.5's `lab oss` follows like `watch`, except for a dry-run
         watch_command(lab="oss", lab_option=None, run=None, sims=sims, dry_run=dry_run, count=count, limit=limit,
                       repo=repo, repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
-                      concurrency=concurrency, run_id=run_id, open_=open_, detach=detach or dry_run is True,
+                      unsandboxed=unsandboxed, concurrency=concurrency, run_id=run_id, open_=open_, detach=detach or dry_run is True,
                       port=port, follow_=False, env_file=env_file, cwd=cwd, json=json)
 
     @group.command("oss-smoke", hidden=True, help="0.1.5 alias of `mimetic lab run oss-smoke`.")
@@ -224,5 +227,5 @@ def register(app: typer.Typer) -> None:
         json: JsonOpt = False,
     ) -> None:
         run(lab="oss-smoke", dry_run=None, sims=sims, count=None, limit=limit, repo=repo, repos=repos,
-            redact_repos=None, keep=keep, substrate=None, concurrency=None, open_=None, detach=False, port="0",
+            redact_repos=None, keep=keep, substrate=None, unsandboxed=False, concurrency=None, open_=None, detach=False, port="0",
             run_id=run_id, env_file=env_file, cwd=cwd, json=json)

@@ -8,9 +8,8 @@ import typer
 
 from mimetic.cli._options import (
     ConcurrencyOpt, CountOpt, CwdOpt, DetachOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, OpenOpt,
-    PortOpt, RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, integer,
+    PortOpt, RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, UnsandboxedOpt, integer,
 )
-
 
 
 def print_observer(data: dict) -> None:
@@ -56,6 +55,7 @@ def register(app: typer.Typer) -> None:
         redact_repos: RedactOpt = None,
         keep: KeepOpt = False,
         substrate: SubstrateOpt = None,
+        unsandboxed: UnsandboxedOpt = False,
         concurrency: ConcurrencyOpt = None,
         run_id: RunIdOpt = None,
         open_: OpenOpt = None,
@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
             options = LabRunOptions(dry_run=dry_run, sims=integer(sims, "--sims"), count=integer(count, "--count"),
                                     limit=integer(limit, "--limit"), run_id=run_id, repo=list(repo or []),
                                     repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
-                                    concurrency=integer(concurrency, "--concurrency"), json=json_mode)
+                                    unsandboxed=unsandboxed, concurrency=integer(concurrency, "--concurrency"),
+                                    json=json_mode)
             request = WatchRequest(lab=lab, lab_option=lab_option, run=run, port=integer(port, "--port"),
                                    options=options)
             validate_request(request)  # before --env-file or any write
