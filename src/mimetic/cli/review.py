@@ -17,13 +17,18 @@ def register(app: typer.Typer) -> None:
 
         def show(data: dict) -> None:
             lines(f"mimetic review {data['verdict']}", f"run: {data['runId']}", data["summary"])
+            if data.get("study"):
+                from mimetic.cli._study import study_lines
+
+                lines(*study_lines(data["study"]))
             lines(*(f"- gap: {gap}" for gap in data.get("gaps", [])))
 
         def action() -> Outcome:
             store, bundle = require_verified(open_project(cwd), run)
             review = bundle.review
             result = ReviewResult(verdict=review.verdict, summary=review.summary, gaps=review.gaps,
-                                  run_id=bundle.run_id, path=f"{store.artifact_root}/review.json")
+                                  run_id=bundle.run_id, path=f"{store.artifact_root}/review.json",
+                                  study=bundle.study.to_json() if bundle.study else None)
             return Outcome(result.to_json(), human=show)
 
         # 0.1.5 answers a review it cannot verify with the verify result

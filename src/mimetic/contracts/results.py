@@ -7,7 +7,6 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from mimetic.contracts.base import Record
-from mimetic.contracts.bundle import Review
 
 
 class ErrorInfo(Record):
@@ -76,12 +75,18 @@ class RunsResult(Record):
     latest: str | None
 
 
-class ReviewResult(Review):
-    """`review --json`: the run's review, flat as in 0.1.5 (schema mimetic.review.v1), plus where it is."""
+class ReviewResult(Record):
+    """`review --json`: the run's review, flat as in 0.1.5 (schema mimetic.review.v1, whose model is
+    contracts.bundle.Review), plus where it is."""
 
+    schema_: Literal["mimetic.review.v1"] = Field("mimetic.review.v1", alias="schema")
+    verdict: str
+    summary: str
+    gaps: list[str] = Field(default_factory=list)
     ok: bool = True
     path: str
     run_id: str
+    study: dict[str, Any] | None = None  # a study's per-task and per-persona `reached` counts
 
 
 class LabEntry(Record):
