@@ -72,7 +72,8 @@ def lab_error_base(cwd: str, lab_ref: str, dry_run: bool | None = None) -> dict:
         dry = dry_run if dry_run is not None else bool(lab.defaults and lab.defaults.dry_run)
         base.update(assignments=[], sandboxes=[], dryRun=dry, liveRequested=not dry,
                     repos=list(lab.repos or DEFAULT_REPOS))
-    return {"schema": RESULT_SCHEMAS[lab.kind], **base}
+    schema = RESULT_SCHEMAS.get(lab.kind)  # other kinds answer with the generic envelope
+    return {"schema": schema, **base} if schema else base
 
 
 def run_lab_outcome(project, lab_ref: str, options, env_warnings: list[str]):
