@@ -8,7 +8,6 @@ part is still reported as `knownCostUsd`.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from mimetic.contracts.stats import DurationStats, DurationSummary, ModelStats, 
 from mimetic.contracts.study import OUTCOMES, PersonaTally, StudySummary, TaskTally
 from mimetic.errors import MimeticError
 from mimetic.project import Project
+from mimetic.safety.regular import read_json
 
 COST_DIGITS = 6
 
@@ -64,7 +64,7 @@ def _actor_reports(run_dir: Path, warnings: list[str]) -> list[ActorReport]:
     reports = []
     for path in sorted((run_dir / "actors").glob("*.json")):
         try:
-            reports.append(ActorReport.model_validate(json.loads(path.read_text(encoding="utf-8"))))
+            reports.append(ActorReport.model_validate(read_json(path)))
         except (OSError, ValueError, ValidationError):
             warnings.append(f"{run_dir.name}: actors/{path.name} is not a valid actor report; left out.")
     return reports
@@ -103,7 +103,7 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
         if not run_dir.is_dir() or not readable_run_id(run_dir.name):
             continue
         try:
-            data = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+            data = read_json(run_dir / "run.json")
             if not isinstance(data, dict):
                 raise ValueError("not an object")
         except FileNotFoundError:

@@ -64,3 +64,12 @@ def test_model_comes_from_the_environment_then_the_lab_then_the_default():
     assert resolve_model(None, {}) == DEFAULT_MODEL
     assert resolve_model(lab, {}) == "computer-use-preview-2025-03-11"
     assert resolve_model(lab, {"MIMETIC_ACTOR_MODEL": "other-model"}) == "other-model"
+
+
+def test_a_run_budget_is_exhausted_exactly_when_spend_reaches_the_cap():
+    budget = RunBudget(0.5)
+    budget.charge(0.25)
+    assert not budget.exhausted()
+    budget.charge(0.25)  # exactly the cap: no further turn may spend
+    assert budget.spent == 0.5 and budget.exhausted()
+    assert not RunBudget(None).exhausted() and RunBudget(0.0).exhausted()

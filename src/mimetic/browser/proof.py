@@ -213,6 +213,7 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
     lanes: list[LaneResult] = []
     try:
         with launch_chromium(request.chromium) as launched:
+            store.create()  # the --run-id is taken here, atomically, or MIMETIC_RUN_EXISTS
             log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
             for surface in request.surfaces:
                 hook = _actor_hook(request) if request.actor and surface is DESKTOP else None

@@ -53,6 +53,19 @@ def _check_paths(store: RunStore, bundle: RunBundle) -> list[Check]:
     return checks
 
 
+def _without_legacy_cwd(store: RunStore, legacy_cwd: str, findings: list) -> list:
+    """A 0.1.5 run.json stored its absolute cwd: that one value reads as the marker; anything else still counts."""
+    from mimetic.safety.scan import scan_text
+
+    def still(finding) -> bool:
+        if finding.path != "run.json" or finding.problem != "absolute home or temp path":
+            return True
+        text = (store.dir / "run.json").read_text(encoding="utf-8", errors="replace")
+        return "absolute home or temp path" in scan_text(text.replace(json.dumps(legacy_cwd), '"[target-cwd]"'))
+
+    return [finding for finding in findings if still(finding)]
+
+
 def verify_store(project: Project, store: RunStore, run_label: str) -> VerifyResult:
     return _verify(project, store, run_label)[0]
 
@@ -86,7 +99,9 @@ def _verify(project: Project, store: RunStore, run_label: str) -> tuple[VerifyRe
     checks.append(Check(name="review artifacts exist", ok=review_ok,
                         message="review.json and review.md are present." if review_ok
                         else "review.json or review.md is missing or unreadable."))
-    findings = scan_run_dir(store.dir, legacy_cwd=bundle.legacy_cwd if bundle is not None else None)
+    findings = scan_run_dir(store.dir)
+    if bundle is not None and bundle.legacy_cwd is not None:
+        findings = _without_legacy_cwd(store, bundle.legacy_cwd, findings)
     checks.append(Check(name="public-safety scan", ok=not findings,
                         message="No secret, token, local-path or browser-profile findings." if not findings
                         else f"{len(findings)} finding(s): " + "; ".join(str(f) for f in findings[:5])))

@@ -31,6 +31,13 @@ def watch_document(observer: dict) -> dict:
     return observer
 
 
+def issued(result) -> dict | None:
+    """A served Observer's token and tokened URL, which JSON output must print unredacted."""
+    if result.access_token is None:
+        return None
+    return {"observerUrl": result.observer_url, "accessToken": result.access_token}
+
+
 def follow(server, *, stopped: str = "watch stopped") -> None:
     """Print the attached hint, serve until Ctrl-C, then say it stopped (exit code unchanged)."""
     from mimetic.cli._output import lines
@@ -118,7 +125,7 @@ def register(app: typer.Typer) -> None:
             # Attached, the operator's Ctrl-C ends a successful watch (exit 0) whatever the lab's verdict,
             # which the page and the printed result already show; a lab interrupted mid-run stays 130.
             exit_code = (EXIT_INTERRUPTED if outcome.interrupted else 0) if attached else outcome.exit_code
-            return Outcome(watch_document(observer), exit_code=exit_code, human=show)
+            return Outcome(watch_document(observer), exit_code=exit_code, human=show, issued=issued(result))
 
         execute(json_mode, action, lambda: lab_error_base(cwd, lab or lab_option, dry_run) if (lab or lab_option) else
                 {"schema": "mimetic.observer-result.v1", "cwd": resolved_cwd(cwd), "run": run or "latest",

@@ -28,6 +28,10 @@ def _positive_int(value: Any) -> Any:
 
 
 PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
+# Lanes one run may plan (`sims`, `count`, `limit`, --sims, --count, --limit): more is a typo or an attack,
+# and every lane is a sandbox, a clone and a browser.
+MAX_LANES = 10_000
+LaneCount = Annotated[int, BeforeValidator(_positive_int), Field(le=MAX_LANES)]
 PublicToken = Annotated[str, Field(pattern=TOKEN_PATTERN, min_length=1, max_length=128)]
 
 
@@ -97,9 +101,9 @@ class Lab(Manifest):
     kind: Literal["synthetic", "oss-meta", "oss-smoke", "study"]
     title: str | None = None
     description: str | None = None
-    sims: PositiveInt | None = None
-    count: PositiveInt | None = None
-    limit: PositiveInt | None = None
+    sims: LaneCount | None = None
+    count: LaneCount | None = None
+    limit: LaneCount | None = None
     concurrency: PositiveInt | None = None
     substrate: Literal["e2b", "local"] | None = None
     repos: Annotated[list[str] | None, BeforeValidator(_repo_list)] = None
