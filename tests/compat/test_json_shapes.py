@@ -105,7 +105,7 @@ UPSTREAM_SCHEMAS = {
 }
 
 # What we print beyond 0.1.5 (docs/compat.md, "JSON additions", says why for each top-level key).
-_OURS_OBSERVER = "error lab runId serverUrl streamCount verdict"
+_OURS_OBSERVER = "accessToken error lab runId serverUrl streamCount verdict"
 _OURS_FEEDBACK = "candidateId candidates command draft.severity draft.source_candidate_id drafts error fallback mode " \
                  "problems repo runId warnings issueUrlShortened"
 ADDED = {
@@ -120,12 +120,12 @@ ADDED = {
     "watch-synthetic-lab": _OURS_OBSERVER + " lab.artifactRoot lab.bundlePath lab.cwd lab.error lab.lab lab.latestPath "
                                             "lab.mode lab.ok lab.reviewPath lab.runId lab.schema lab.simCount "
                                             "lab.verdict lab.warnings",
-    "watch-oss": "bundlePath error observer.error observer.runId observer.serverUrl observer.streamCount "
+    "watch-oss": "bundlePath error observer.accessToken observer.error observer.runId observer.serverUrl observer.streamCount "
                  "observer.verdict observerUrl redactRepos substrate verdict",
     # every field of the validated lab manifest (the lab contract grows; all of it is shown)
     "lab-inspect": "error manifest.*",
     "lab-run-synthetic": "error lab verdict",
-    "lab-run-oss": "bundlePath error observer.error observer.lab observer.runId observer.serverUrl "
+    "lab-run-oss": "bundlePath error observer.accessToken observer.error observer.lab observer.runId observer.serverUrl "
                    "observer.streamCount observer.verdict observerUrl redactRepos substrate verdict",
     "feedback-draft": _OURS_FEEDBACK + " issueMarkdown issuePath issueUrl",
     "feedback-list": _OURS_FEEDBACK + " issueMarkdown issuePath issueUrl drafts[].failureOwner drafts[].idempotencyKey "
