@@ -123,9 +123,11 @@ def test_a_required_host_actor_that_cannot_see_the_lane_blocks_the_lane_and_leav
     from dataclasses import replace
 
     from mimetic.actors.lane_actor import LaneActorPlan
+    from mimetic.actors.registry import make_actor
 
     h = lane_harness(FakeSubstrate(Behaviour()), 1)
-    plan = LaneActorPlan(enabled=True, first=False, required=True, model="computer-use-preview")
+    plan = LaneActorPlan(enabled=True, first=False, required=True,
+                         actor=make_actor("openai-cua", model="computer-use-preview", environ={}))
     h.runner.settings = replace(h.runner.settings, actor=plan)
     outcome = h.runner.run(h.jobs, concurrency=1)
     result = outcome.results[0]

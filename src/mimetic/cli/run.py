@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         lab: Annotated[Optional[str], typer.Argument(help="Lab id or path (same as `mimetic lab run`).")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Write synthetic contract evidence only.")] = False,
         app_url: Annotated[Optional[str], typer.Option("--app-url", help="Loopback URL of the app to prove, e.g. http://127.0.0.1:5173.")] = None,
-        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: openai-cua (a study also takes scripted).")] = None,
+        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: openai-cua, anthropic or openai-compatible (a study also takes scripted).")] = None,
         study: Annotated[Optional[str], typer.Option("--study", help="Run a study: a lab of kind study, or a scenario with tasks (personas x tasks, k/n reached).")] = None,
         require: Annotated[Optional[float], typer.Option("--require", help="With --study: exit 1 when a required task's success rate is below this (0-1).")] = None,
         sims: SimsOpt = None,

@@ -79,9 +79,11 @@ class LabDefaults(Manifest):
 
 
 class LabActor(Manifest):
-    kind: Literal["none", "openai-cua"] = "none"
+    kind: Literal["none", "openai-cua", "anthropic", "openai-compatible"] = "none"
     model: str | None = None
-    max_steps: PositiveInt | None = None
+    max_steps: PositiveInt | None = None  # model turns
+    max_actions: PositiveInt | None = None  # actions performed, over all turns
+    keep_screenshots: PositiveInt | None = None  # screenshots kept in each request's history
     max_usd_per_lane: float | None = Field(None, gt=0)
     max_usd_per_run: float | None = Field(None, gt=0)
     timeout_ms: PositiveInt | None = None
