@@ -43,10 +43,11 @@ def print_draft(data: dict) -> None:
     warnings_block(data["warnings"])
 
 
-def _run(json: bool, action) -> None:
-    from mimetic.cli._output import execute, json_wanted
+def _run(json: bool, action, cwd: str, run: str) -> None:
+    from mimetic.cli._output import execute, json_wanted, resolved_cwd
 
-    execute(json_wanted(json), action)
+    execute(json_wanted(json), action,
+            lambda: {"schema": "mimetic.feedback-result.v1", "cwd": resolved_cwd(cwd), "run": run})
 
 
 def register(app: typer.Typer) -> None:
@@ -59,7 +60,7 @@ def register(app: typer.Typer) -> None:
         from mimetic.feedback.workflow import list_feedback
         from mimetic.project import open_project
 
-        _run(json, lambda: Outcome(list_feedback(open_project(cwd), run).to_json(), human=print_list))
+        _run(json, lambda: Outcome(list_feedback(open_project(cwd), run).to_json(), human=print_list), cwd, run)
 
     @group.command("draft", help="Write feedback/<candidate-id>/draft.json from the strongest candidate (or --candidate, or the dry-run fallback).")
     def draft(run: RunOpt = "latest", candidate: CandidateOpt = None, force: ForceOpt = False, cwd: CwdOpt = ".",
@@ -68,7 +69,7 @@ def register(app: typer.Typer) -> None:
         from mimetic.feedback.workflow import draft_feedback
         from mimetic.project import open_project
 
-        _run(json, lambda: Outcome(draft_feedback(open_project(cwd), run, candidate, force).to_json(), human=print_draft))
+        _run(json, lambda: Outcome(draft_feedback(open_project(cwd), run, candidate, force).to_json(), human=print_draft), cwd, run)
 
     @group.command("verify", help="Check a draft: evidence inside the run, redaction scan, no dry-run product claims, required fields.")
     def verify(run: RunOpt = "latest", candidate: CandidateOpt = None, force: ForceOpt = False, cwd: CwdOpt = ".",
@@ -77,7 +78,7 @@ def register(app: typer.Typer) -> None:
         from mimetic.feedback.workflow import verify_feedback
         from mimetic.project import open_project
 
-        _run(json, lambda: Outcome(verify_feedback(open_project(cwd), run, candidate, force).to_json(), human=print_draft))
+        _run(json, lambda: Outcome(verify_feedback(open_project(cwd), run, candidate, force).to_json(), human=print_draft), cwd, run)
 
     @group.command("issue", help="Verify, then write feedback/<candidate-id>/issue.md and print it (nothing is posted); --all: one per usable candidate.")
     def issue(repo: IssueRepoOpt, fmt: FormatOpt = "markdown", run: RunOpt = "latest", candidate: CandidateOpt = None,
@@ -102,7 +103,7 @@ def register(app: typer.Typer) -> None:
                 issue_feedback(project, run, candidate, repo, fmt, force)
             return Outcome(result.to_json(), human=show)
 
-        _run(json, action)
+        _run(json, action, cwd, run)
 
     @group.command("issue-url", help="Verify, write feedback/<candidate-id>/issue.md, and print a prefilled GitHub new-issue URL.")
     def issue_url(repo: IssueRepoOpt, run: RunOpt = "latest", candidate: CandidateOpt = None, force: ForceOpt = False,
@@ -114,7 +115,7 @@ def register(app: typer.Typer) -> None:
         def show(data: dict) -> None:
             typer.echo(data["issueUrl"])
 
-        _run(json, lambda: Outcome(issue_url_feedback(open_project(cwd), run, candidate, repo, force).to_json(), human=show))
+        _run(json, lambda: Outcome(issue_url_feedback(open_project(cwd), run, candidate, repo, force).to_json(), human=show), cwd, run)
 
     @group.command("export", help="Verify, then copy the draft and only its redacted evidence files into a small folder a person may attach.")
     def export(run: RunOpt = "latest", candidate: CandidateOpt = None,
@@ -128,4 +129,4 @@ def register(app: typer.Typer) -> None:
             lines("mimetic feedback exported", f"folder: {data['exportPath']}", *(f"  {f}" for f in data["exported"]))
             warnings_block(data["warnings"])
 
-        _run(json, lambda: Outcome(export_feedback(open_project(cwd), run, candidate, out, force).to_json(), human=show))
+        _run(json, lambda: Outcome(export_feedback(open_project(cwd), run, candidate, out, force).to_json(), human=show), cwd, run)

@@ -1,6 +1,7 @@
 """Authored source under `mimetic/`: config, labs, personas, scenarios, policies, adapters, review.
 
-Every model rejects unknown fields so a typo is an error with a file and line, not a silent default.
+Every model forbids unknown fields; the loader (mimetic.manifests) reports them as warnings with a file,
+a line and a did-you-mean, so a typo is visible, not a silent default.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
 MAX_LANES = 10_000
 LaneCount = Annotated[int, BeforeValidator(_positive_int), Field(le=MAX_LANES)]
 PublicToken = Annotated[str, Field(pattern=TOKEN_PATTERN, min_length=1, max_length=128)]
+
+
+def _text_list(value: Any) -> Any:
+    # Prose lists may be written as one sentence or as a list of them.
+    return [value] if isinstance(value, str) else value
+
+
+TextList = Annotated[list[str], BeforeValidator(_text_list)]
 
 
 def _repo_list(value: Any) -> Any:
@@ -130,7 +139,17 @@ class PersonaBudget(Manifest):
     time_ms: PositiveInt | None = Field(None, description="At most this much time per task, in milliseconds.")
 
 
-class Persona(Manifest):
+class PersonaProfile(Manifest):
+    """What 0.1.5's authoring guide asks a persona to describe beyond its traits; handed to the actor."""
+
+    motivations: TextList = Field(default_factory=list)
+    experience_level: str | None = None
+    device_assumptions: TextList = Field(default_factory=list)
+    risk_tolerance: str | None = None
+    accessibility_needs: str | None = None
+
+
+class Persona(PersonaProfile):
     SCHEMA_ID: ClassVar[str] = "mimetic.persona.v1"
     schema_: Literal["mimetic.persona.v1"] = Field(alias="schema", description="Always mimetic.persona.v1.")
     id: PublicToken = Field(description="The persona id scenarios and labs refer to.")
@@ -265,7 +284,29 @@ class ScenarioTask(Manifest):
         return self
 
 
-class Scenario(Manifest):
+class ScenarioBrief(Manifest):
+    """What 0.1.5's authoring guide asks a scenario to define beyond its steps; handed to the actor.
+
+    `startUrl` may be a path or a full URL; its path becomes the browser plan's start path."""
+
+    surface: str | None = None
+    start_url: str | None = None
+    intent: str | None = None
+    success_signals: TextList = Field(default_factory=list)
+    failure_signals: TextList = Field(default_factory=list)
+
+    @property
+    def start_path(self) -> str | None:
+        if not self.start_url:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.start_url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return path if path.startswith("/") else f"/{path}"
+
+
+class Scenario(ScenarioBrief):
     SCHEMA_ID: ClassVar[str] = "mimetic.scenario.v1"
     schema_: Literal["mimetic.scenario.v1"] = Field(alias="schema", description="Always mimetic.scenario.v1.")
     id: PublicToken = Field(description="The scenario id (`mimetic run --app-url URL --scenario <id>`).")
@@ -311,7 +352,7 @@ class NetworkPolicy(Manifest):
                      "custom_allowlist"] = Field("local_only", description="The project's network stance.")
     allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"],
                                      description="Bare host names `run --app-url` may prove besides loopback.")
-    notes: str = Field("", description="Free text.")
+    notes: TextList = Field(default_factory=list, description="Free-text notes (one sentence or a list).")
 
     @field_validator("allowed_hosts")
     @classmethod

@@ -79,9 +79,9 @@ def open_feedback_run(project: Project, run: str | None) -> FeedbackRun:
     return FeedbackRun(project=project, label=run or "latest", store=store, bundle=bundle, ranking=ranking)
 
 
-def _existing_drafts(store: RunStore) -> tuple[list[DraftEntry], list[str]]:
-    """Every `feedback/<id>/draft.json` of the run, in folder order."""
-    entries, warnings = [], []
+def _existing_drafts(store: RunStore) -> tuple[list[DraftEntry], list[str], FeedbackDraft | None]:
+    """Every `feedback/<id>/draft.json` of the run, in folder order, and the last one read."""
+    entries, warnings, last = [], [], None
     folder = store.dir / FEEDBACK_DIR
     for path in sorted(folder.glob(f"*/{DRAFT_FILE}")) if folder.is_dir() else []:
         shown = f"{store.artifact_root}/{FEEDBACK_DIR}/{path.parent.name}/{DRAFT_FILE}"
@@ -90,22 +90,25 @@ def _existing_drafts(store: RunStore) -> tuple[list[DraftEntry], list[str]]:
         except (ValueError, ValidationError):
             warnings.append(f"{shown} is not a valid mimetic.feedback.v1 draft; run `mimetic feedback draft`.")
             continue
+        last = draft
         issue = path.parent / ISSUE_FILE
         entries.append(DraftEntry(path=shown, idempotency_key=draft.idempotency_key,
                                   source_candidate_id=draft.source_candidate_id, failure_owner=draft.failure_owner,
                                   summary=draft.summary,
                                   issue_path=f"{store.artifact_root}/{FEEDBACK_DIR}/{path.parent.name}/{ISSUE_FILE}"
                                   if issue.is_file() else None))
-    return entries, warnings
+    return entries, warnings, last
 
 
 def list_feedback(project: Project, run: str | None) -> FeedbackResult:
     opened = open_feedback_run(project, run)
-    drafts, warnings = _existing_drafts(opened.store)
+    drafts, warnings, draft = _existing_drafts(opened.store)
     failures = opened.bundle_failures()
     if failures:
         warnings.append("Run bundle fails verification, so draft/verify/issue will refuse it: " + " | ".join(failures))
-    return opened.result("list", candidates=opened.ranking, drafts=drafts, warnings=warnings)
+    # 0.1.5's list answers with the written draft itself (`draft`, `draftPath`)
+    return opened.result("list", candidates=opened.ranking, drafts=drafts, warnings=warnings, draft=draft,
+                         draft_path=drafts[0].path if drafts else None)
 
 
 def draft_feedback(project: Project, run: str | None, candidate_id: str | None, force: bool = False) -> FeedbackResult:
