@@ -142,11 +142,11 @@ class PersonaBudget(Manifest):
 class PersonaProfile(Manifest):
     """What 0.1.5's authoring guide asks a persona to describe beyond its traits; handed to the actor."""
 
-    motivations: TextList = Field(default_factory=list)
-    experience_level: str | None = None
-    device_assumptions: TextList = Field(default_factory=list)
-    risk_tolerance: str | None = None
-    accessibility_needs: str | None = None
+    motivations: TextList = Field(default_factory=list, description="Why the persona uses the product.")
+    experience_level: str | None = Field(None, description="How experienced the persona is with products like this.")
+    device_assumptions: TextList = Field(default_factory=list, description="The devices and setups the persona uses.")
+    risk_tolerance: str | None = Field(None, description="How readily the persona tries unfamiliar or risky actions.")
+    accessibility_needs: str | None = Field(None, description="Needs the persona has (for example screen reader, large text).")
 
 
 class Persona(PersonaProfile):
@@ -289,11 +289,11 @@ class ScenarioBrief(Manifest):
 
     `startUrl` may be a path or a full URL; its path becomes the browser plan's start path."""
 
-    surface: str | None = None
-    start_url: str | None = None
-    intent: str | None = None
-    success_signals: TextList = Field(default_factory=list)
-    failure_signals: TextList = Field(default_factory=list)
+    surface: str | None = Field(None, description="Where the scenario happens (for example web, mobile web).")
+    start_url: str | None = Field(None, description="Where the user starts.")
+    intent: str | None = Field(None, description="What the user means to do, in their words.")
+    success_signals: TextList = Field(default_factory=list, description="What shows the user succeeded.")
+    failure_signals: TextList = Field(default_factory=list, description="What shows the user failed or gave up.")
 
     @property
     def start_path(self) -> str | None:
