@@ -148,7 +148,7 @@ def test_a_requested_actor_without_a_key_is_blocked_in_the_result_and_a_gap_in_t
     assert desktop["actorStatus"] == "blocked"
     assert mobile["actor"] == "not requested (the actor uses the desktop viewport only)"
     assert [w for w in result["warnings"] if "openai-cua actor was blocked" in w and "OPENAI_API_KEY" in w]
-    review = cli("review", "--json").json()["review"]
+    review = cli("review", "--json").json()  # the review document itself (0.1.5 shape)
     assert any(gap.startswith("No AI actor used the app: openai-cua was requested") for gap in review["gaps"])
 
     ranked = [entry["candidate"] for entry in cli("feedback", "list", "--json").json()["candidates"]]
