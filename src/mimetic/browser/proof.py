@@ -25,7 +25,7 @@ from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.project import Project
 from mimetic.safety.urls import validate_app_url
 
-SUPPORTED_ACTORS = ("openai-cua",)
+SUPPORTED_ACTORS = ("openai-cua", "explore")
 DEFAULT_SIMS = 2
 MAX_TIMEOUT_MS = 600_000
 # Worst lane wins: any failure makes the run fail; an unreachable app makes it blocked.
@@ -53,9 +53,10 @@ class ProofRequest:
     persona_model: Persona | None
     chromium: str
     warnings: list[str]
+    seed: int = 0  # the explorer's seed (--actor explore)
 
 
-def _allowed_hosts(project: Project) -> list[str]:
+def allowed_hosts(project: Project) -> list[str]:
     from mimetic.manifests import load_manifest
 
     path = project.source_dir / "policies" / "network.yaml"
@@ -79,23 +80,31 @@ def _check_sims(sims: int | None) -> tuple[Surface, ...]:
 
 
 def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | None, timeout_ms: int,
-            actor: str | None) -> ProofRequest:
+            actor: str | None, persona: str | None = None, seed: int = 0) -> ProofRequest:
     _check_actor(actor)
     surfaces = _check_sims(sims)
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
         raise MimeticError("MIMETIC_INVALID_TIMEOUT", f"--timeout-ms must be between 1 and {MAX_TIMEOUT_MS}, got {timeout_ms}.")
-    url = validate_app_url(app_url, _allowed_hosts(project))
+    url = validate_app_url(app_url, allowed_hosts(project))
     store = RunStore.new(project, run_id or new_run_id("browser"))
     plan = plan_proof(project, url)
     first = plan.scenarios[0] if plan.scenarios else None
-    persona_id = first.persona if first and first.persona else None
+    persona_id = persona or (first.persona if first and first.persona else None)
     persona, persona_model, persona_warnings = select_persona(project, persona_id)
     chromium = find_chromium()
     return ProofRequest(app_url=url, surfaces=surfaces, timeout_ms=timeout_ms, actor=actor, store=store, plan=plan,
-                        persona=persona, persona_model=persona_model, chromium=chromium, warnings=persona_warnings)
+                        persona=persona, persona_model=persona_model, chromium=chromium, warnings=persona_warnings,
+                        seed=seed)
 
 
-def _actor_hook(request: ProofRequest) -> ActorHook:
+def _actor_hook(request: ProofRequest, surface: Surface) -> ActorHook | None:
+    if request.actor == "explore":  # keyless: every viewport explores (touch on mobile)
+        from mimetic.explorer.report import explorer_hook
+
+        return explorer_hook(request.store, surface, request.persona_model, request.app_url, request.seed,
+                             request.timeout_ms)
+    if request.actor is None or surface is not DESKTOP:
+        return None
     from mimetic.actors.playwright_computer import PlaywrightComputer
     from mimetic.actors.session import run_actor
 
@@ -173,7 +182,7 @@ def _review(request: ProofRequest, lanes: list[LaneResult], verdict: str) -> Rev
     if len(lanes) == 1:
         gaps.append("Only the desktop viewport ran (--sims 1).")
     if request.actor is None:
-        gaps.append("No AI actor used the app; only scripted steps ran (--actor openai-cua adds one).")
+        gaps.append("No actor used the app; only scripted steps ran (--actor explore or --actor openai-cua adds one).")
     skipped = sum(step.status == "skipped" for lane in lanes for step in lane.trace.steps)
     if skipped:
         gaps.append(f"{skipped} step(s) were skipped after an earlier step failed or the viewport stopped.")
@@ -199,10 +208,11 @@ def _steps_section(lanes: list[LaneResult]) -> list[str]:
 
 
 def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str | None, timeout_ms: int,
-                actor: str | None) -> tuple[RunResult, int]:
+                actor: str | None, persona: str | None = None, seed: int = 0) -> tuple[RunResult, int]:
     from mimetic.labs.synthetic import run_result, write_run
 
-    request = prepare(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor)
+    request = prepare(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor, persona=persona,
+                      seed=seed)
     store, plan = request.store, request.plan
     created_at = now_iso()
     log = EventLog()
@@ -215,9 +225,9 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
         with launch_chromium(request.chromium) as launched:
             log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
             for surface in request.surfaces:
-                hook = _actor_hook(request) if request.actor and surface is DESKTOP else None
                 lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
-                                      store=store, log=log, timeout_ms=request.timeout_ms, actor=hook))
+                                      store=store, log=log, timeout_ms=request.timeout_ms,
+                                      actor=_actor_hook(request, surface)))
     except KeyboardInterrupt:
         # Ctrl-C still leaves a valid bundle: unfinished viewports are recorded as interrupted.
         log.mark("run.interrupted", "Interrupted (Ctrl-C); unfinished viewports were recorded as interrupted.")
