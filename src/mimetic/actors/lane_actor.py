@@ -56,12 +56,17 @@ class LaneActorPlan:
         environ = os.environ if environ is None else environ
         first, required = _flag(environ, FIRST_ENV), _flag(environ, REQUIRE_ENV)
         ActorBudget.resolve(lab_actor, environ=environ)  # a malformed timeout is a usage error now, not mid-run
-        enabled = first or required or (lab_actor is not None and lab_actor.kind == "openai-cua")
+        enabled = first or required or (lab_actor is not None and lab_actor.kind in ("openai-cua", "explore"))
         return cls(enabled=enabled, first=first, required=required, model=resolve_model(lab_actor, environ),
                    lab_actor=lab_actor, run_budget=run_budget_for(lab_actor))
 
+    @property
+    def explorer(self) -> bool:
+        """The keyless explorer: no model, no key, no preflight call."""
+        return self.lab_actor is not None and self.lab_actor.kind == "explore"
+
     def preflight(self) -> Preflight | None:
-        return preflight_actor() if self.enabled else None
+        return preflight_actor() if self.enabled and not self.explorer else None
 
     def forwarded_env(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         environ = os.environ if environ is None else environ
@@ -81,6 +86,10 @@ def run_lane_actor(plan: LaneActorPlan, sandbox: LaneSandbox, *, store: RunStore
     if computer is None:
         return _blocked(store, stream_id, plan.model, "This lane's substrate has no screen for the actor to use.")
     budget = ActorBudget.resolve(plan.lab_actor, run=plan.run_budget)
+    if plan.explorer:
+        from mimetic.explorer.report import run_on_computer
+
+        return run_on_computer(computer, store=store, stream_id=stream_id, persona=persona, max_ms=budget.timeout_ms)
     return run_actor(computer, store=store, stream_id=stream_id, persona=persona, scenario=scenario, goal=goal,
                      budget=budget, model=plan.model)
 

@@ -66,7 +66,7 @@ class LabDefaults(Manifest):
 
 
 class LabActor(Manifest):
-    kind: Literal["none", "openai-cua"] = "none"
+    kind: Literal["none", "openai-cua", "explore"] = "none"  # explore: the keyless explorer (local lanes)
     model: str | None = None
     max_steps: PositiveInt | None = None
     max_usd_per_lane: float | None = Field(None, gt=0)

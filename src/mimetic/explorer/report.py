@@ -72,3 +72,21 @@ def explorer_hook(store: RunStore, surface: Any, persona: Persona | None, app_ur
                             budget=Budget(max_ms=timeout_ms))
 
     return hook
+
+
+def run_on_computer(computer: Any, *, store: RunStore, stream_id: str, persona: Persona | None,
+                    max_ms: int) -> ActorReport:
+    """A lab lane's explorer, on the Playwright page the lane's computer already has open on its app."""
+    page = getattr(computer, "page", None)
+    url = page.url if page is not None else ""
+    if not url.startswith(("http://", "https://")):
+        at = now_iso()
+        reason = ("The explorer drives a Playwright page on the lane's app; this lane's screen is not one "
+                  "(E2B desktops, over CDP, are not built yet)." if page is None
+                  else "The lane's app URL is not known, so there is nothing to explore.")
+        report = ActorReport(id=stream_id, kind=KIND, status="blocked", reason=reason, started_at=at, ended_at=at,
+                             cost_usd=0.0)
+        store.write_json(report_path(stream_id), report.to_json())
+        return report
+    return run_explorer(page, store=store, stream_id=stream_id, surface="desktop", mobile=False, persona=persona,
+                        app_url=url, seed=0, budget=Budget(max_ms=max_ms))
