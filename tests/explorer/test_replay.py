@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Cli
+from conftest import CHROMIUM, Cli
 from fixtures.todo_app import serve_todo_app
 
 from explorer.conftest import needs_chromium, persona_yaml
@@ -69,3 +69,24 @@ def test_healthy_app_explored_through_the_cli_passes(tmp_path):
     with serve_todo_app("good") as url:
         result = Cli(root)("run", "--app-url", url, "--actor", "explore", "--persona", "hasty", "--sims", "1", "--json")
     assert result.exit_code == 0, result.stdout
+
+
+def test_observer_lane_panel_lists_the_findings_with_their_screenshots(explored_run):
+    from mimetic.browser.chromium import DESKTOP, launch_chromium
+
+    cli, _, _ = explored_run
+    page_path = cli.cwd / ".mimetic/runs/explore-defective/observer/index.html"
+    report = json.loads((cli.cwd / ".mimetic/runs/explore-defective/actors" / f"{LANE}.json").read_text())
+    titles = [f["title"] for f in report["exploration"]["findings"]]
+    with launch_chromium(CHROMIUM) as launched:
+        page = launched.new_context(DESKTOP).new_page()
+        page.goto(f"{page_path.as_uri()}#focus={LANE}")
+        card = page.locator(".explorer-findings")
+        card.wait_for()
+        assert card.locator("li > div").all_inner_texts() == titles
+        images = card.locator("img")
+        assert images.count() == len(titles)
+        # Each screenshot really loads from the run directory (naturalWidth 0 means a broken image).
+        images.last.scroll_into_view_if_needed()
+        page.wait_for_function("Array.from(document.querySelectorAll('.explorer-findings img')).every(i => i.complete)")
+        assert all(width > 0 for width in images.evaluate_all("els => els.map(e => e.naturalWidth)"))

@@ -165,7 +165,7 @@ class Driver:
         return hashlib.sha256(f"{self.route}\n{tree}".encode()).hexdigest()[:12]
 
     def digest(self) -> str:
-        return hashlib.sha256(self.call("digest").encode()).hexdigest()
+        return str(self.call("digest"))
 
     def settle(self, patience_ms: int) -> bool:
         """Wait until no request is in flight and the DOM is quiet; False if that took longer than patience."""

@@ -15,6 +15,7 @@ from mimetic.clock import now_iso
 from mimetic.contracts.evidence import ActorReport, Finding
 from mimetic.contracts.explorer import ExplorerFinding, ExplorerTrace
 from mimetic.contracts.manifests import Persona
+from mimetic.explorer.findings import EXPECTED
 from mimetic.explorer.persona_style import Budget
 
 KIND = "explore"
@@ -27,8 +28,9 @@ def report_path(stream_id: str) -> str:
 
 def as_actor_finding(finding: ExplorerFinding) -> Finding:
     where = finding.route + (f" · {finding.control.name or finding.control.key}" if finding.control else "")
-    return Finding(observed=finding.title, where=where, severity=OWNER_SEVERITY[finding.severity], owner="product",
-                   expected=finding.detail or None)
+    observed = f"{finding.title}. {finding.detail}" if finding.detail else finding.title
+    return Finding(observed=observed, where=where, severity=OWNER_SEVERITY[finding.severity], owner="product",
+                   expected=EXPECTED[finding.kind])
 
 
 def outcome(trace: ExplorerTrace) -> tuple[str, str]:

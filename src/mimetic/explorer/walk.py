@@ -25,7 +25,6 @@ from mimetic.explorer.forms import value_for
 from mimetic.explorer.persona_style import Budget, style_for
 
 Shots = Callable[[str, bytes], "str | None"]  # (name, png) -> run-relative path written, or None
-BUTTONS = frozenset({"button", "link", "clickable", "tab", "menuitem", "switch", "checkbox", "radio"})
 SPACE_KEYS = frozenset({"checkbox", "radio", "switch"})
 
 
@@ -170,7 +169,7 @@ class Walk:
             if role == "button" and form and control["type"] != "reset":
                 kinds = ["submit"] + (["submit-empty", "submit-malformed"] if self.style.careless and fields_of.get(form) else [])
                 intents += [Intent(control, kind, fields_of.get(form, [])) for kind in kinds]
-            elif role in BUTTONS or role not in ("textbox", "combobox"):
+            else:
                 intents.append(Intent(control, "activate"))
         random.Random(f"{self.seed}:{node.state.id}").shuffle(intents)
         return intents

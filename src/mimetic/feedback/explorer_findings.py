@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from mimetic.contracts.explorer import SEVERITY_RANK, ExplorerFinding
 from mimetic.contracts.feedback import FeedbackCandidate, FeedbackEvidence
+from mimetic.explorer.findings import EXPECTED
 from mimetic.feedback.signals import public_text
 
 if TYPE_CHECKING:
@@ -20,19 +21,6 @@ if TYPE_CHECKING:
 
 MAX_EXPLORER_CANDIDATES = 12
 SEVERITY = {"error": "high", "warning": "medium", "info": "low"}
-EXPECTED = {
-    "page_error": "The page runs without uncaught JavaScript errors.",
-    "console_error": "The page logs no errors to the console.",
-    "http_error": "The app answers its own requests without HTTP errors.",
-    "request_failed": "The app's own requests complete.",
-    "dead_control": "An enabled control does something when it is used (or is disabled).",
-    "keyboard_unreachable": "Every control can be reached with Tab (WCAG 2.1.1 Keyboard).",
-    "axe_violation": "The page passes axe-core's WCAG 2.x A/AA rules.",
-    "horizontal_overflow": "The page fits the phone's width without sideways scrolling (WCAG 1.4.10 Reflow).",
-    "small_tap_target": "Touch targets are at least 24 by 24 px (WCAG 2.5.8 Target Size).",
-    "required_empty_accepted": "Submitting a form with required fields empty tells the person what is missing.",
-    "slow_response": "The page settles within the persona's patience.",
-}
 
 
 @dataclass
