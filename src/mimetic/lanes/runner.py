@@ -269,6 +269,9 @@ class LaneRunner:
                 self._warn("Screenshots of private lanes are local-only evidence under .mimetic/; do not publish them.")
         result.completion = completion
         result.status, result.reason = lane_status(completion)
+        refused = sandbox.audit(completion)  # the record is the lane's claim; the host checks it
+        if refused:
+            result.status, result.reason = "failed", refused
         result.log_tail = completion.log_tail or result.log_tail
         return result
 
