@@ -134,3 +134,14 @@ def test_ctrl_c_mid_run_exits_130_stops_every_lane_process_and_leaves_a_verifiab
     verify = subprocess.run([sys.executable, "-m", "mimetic", "verify", "--run", "sigint", "--json", "--cwd", str(project)],
                             capture_output=True, text=True, env=env)
     assert json.loads(verify.stdout)["ok"], verify.stdout
+
+
+def test_unsandboxed_runs_a_lane_where_bubblewrap_is_missing_and_says_so_only_by_flag(cli, project, mirror, monkeypatch):
+    monkeypatch.setenv("MIMETIC_BWRAP", str(project / "no-bwrap-here"))
+    refused = cli("lab", "run", "oss", "--substrate", "local", "--repos", "fixture/todo", "--count", "1", "--json")
+    assert refused.exit_code == 2 and refused.json()["error"]["code"] == "MIMETIC_SANDBOX_UNAVAILABLE"
+    result = cli("lab", "run", "oss", "--substrate", "local", "--unsandboxed", "--repos", "fixture/todo", "--count", "1",
+                 "--run-id", "unsandboxed", "--json")
+    data = result.json()
+    assert result.exit_code == 0 and [s["completionStatus"] for s in data["sandboxes"]] == ["passed"], data
+    assert lane_processes(project) == []
