@@ -53,7 +53,9 @@ def cli(project: Path) -> Cli:
 @pytest.fixture(autouse=True)
 def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests never reach real providers: ambient keys on a developer machine must not change behaviour.
-    for name in ("E2B_API_KEY", "OPENAI_API_KEY", "GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT", "CODEX_API_KEY"):
+    for name in ("E2B_API_KEY", "OPENAI_API_KEY", "GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT", "CODEX_API_KEY",
+                 "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "MIMETIC_ACTOR_BASE_URL",
+                 "MIMETIC_ACTOR_API_KEY", "MIMETIC_ACTOR_MODEL", "MIMETIC_ACTOR_RATES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MIMETIC_NO_OPEN", "1")
 

@@ -17,7 +17,9 @@ from mimetic.init.gitignore import RUNTIME_PATTERN, ignores_runtime
 PROJECT_MANIFESTS = ("package.json", "pyproject.toml")
 ENV_VARS = {
     "E2B_API_KEY": "hosted E2B desktops (without it, live lanes run on this machine)",
-    "OPENAI_API_KEY": "the computer-use actor in live lanes",
+    "OPENAI_API_KEY": "the openai-cua computer-use actor",
+    "ANTHROPIC_API_KEY": "the anthropic computer-use actor",
+    "MIMETIC_ACTOR_BASE_URL": "the openai-compatible actor's endpoint (a local vision model)",
     "GH_TOKEN": "cloning private GitHub repositories",
 }
 
@@ -64,6 +66,10 @@ def _environment() -> list[EnvironmentEntry]:
         message=f"{browser} {'found' if found else 'not found'} (local browser proof; set MIMETIC_CHROMIUM to override)",
     ))
     entries.append(_bubblewrap())
+    from mimetic.actors.availability import actor_models
+
+    entries += [EnvironmentEntry(name=f"actor model: {m.kind} {m.model or '(none)'}", kind="actor-model",
+                                 present=m.available, message=m.message) for m in actor_models()]
     return entries
 
 

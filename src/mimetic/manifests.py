@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from mimetic.errors import MimeticError
+from mimetic.safety.regular import read_regular
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -67,11 +68,14 @@ def load_yaml(path: Path, code: str, display: str) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MimeticError(code, f"{display}: cannot be read ({type(exc).__name__})") from None
+        text = read_regular(path).decode("utf-8")
+    except (OSError, ValueError) as exc:  # missing, a FIFO or device, over 64 MiB, not UTF-8
+        reason = str(exc) if type(exc) is ValueError else type(exc).__name__
+        raise MimeticError(code, f"{display}: cannot be read ({reason})") from None
     try:
         return _yaml().load(text)
+    except RecursionError:
+        raise MimeticError(code, f"{display}: YAML nested too deeply") from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""

@@ -8,7 +8,6 @@ part is still reported as `knownCostUsd`.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from mimetic.contracts.stats import DurationStats, DurationSummary, ModelStats, 
 from mimetic.contracts.study import OUTCOMES, PersonaTally, StudySummary, TaskTally
 from mimetic.errors import MimeticError
 from mimetic.project import Project
+from mimetic.safety.regular import read_json
 
 COST_DIGITS = 6
 
@@ -64,7 +64,7 @@ def _actor_reports(run_dir: Path, warnings: list[str]) -> list[ActorReport]:
     reports = []
     for path in sorted((run_dir / "actors").glob("*.json")):
         try:
-            reports.append(ActorReport.model_validate(json.loads(path.read_text(encoding="utf-8"))))
+            reports.append(ActorReport.model_validate(read_json(path)))
         except (OSError, ValueError, ValidationError):
             warnings.append(f"{run_dir.name}: actors/{path.name} is not a valid actor report; left out.")
     return reports
@@ -82,7 +82,17 @@ def _token_sum(usages: Iterable[TokenUsage]) -> TokenUsage:
     for usage in usages:
         total.input += usage.input
         total.output += usage.output
+        total.cached += usage.cached
     return total
+
+
+def _tokens(report: ActorReport) -> TokenUsage:
+    """An actor's tokens summed from its per-turn entries (reports without turns carry only the total)."""
+    return _token_sum(t.tokens for t in report.turns) if report.turns else report.tokens
+
+
+def _cost(report: ActorReport) -> float | None:
+    return _sum_costs([t.cost_usd for t in report.turns]) if report.turns else report.cost_usd
 
 
 def _sum_costs(costs: list[float | None]) -> float | None:
@@ -103,7 +113,7 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
         if not run_dir.is_dir() or not RUN_ID_PATTERN.match(run_dir.name):
             continue
         try:
-            data = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+            data = read_json(run_dir / "run.json")
             if not isinstance(data, dict):
                 raise ValueError("not an object")
         except FileNotFoundError:
@@ -130,11 +140,11 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
             run_id=run_dir.name, created_at=data.get("createdAt"), lab=run_lab, mode=data.get("mode"),
             verdict=review.get("verdict"), duration_ms=duration, actors=len(actors),
             actor_statuses=dict(Counter(a.status for a in actors)),
-            tokens=_token_sum(a.tokens for a in actors),
-            cost_usd=_sum_costs([a.cost_usd for a in actors])))
+            tokens=_token_sum(_tokens(a) for a in actors),
+            cost_usd=_sum_costs([_cost(a) for a in actors])))
     runs.sort(key=lambda r: (r.created_at or "", r.run_id), reverse=True)
 
-    known = [a.cost_usd for a in reports if a.cost_usd is not None]
+    known = [cost for cost in map(_cost, reports) if cost is not None]
     unknown_runs = sum(1 for r in runs if r.cost_usd is None)
     return StatsResult(
         cwd=str(project.root), lab=lab, since=since, run_count=len(runs), actor_count=len(reports),
@@ -144,6 +154,8 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
         cost_usd=None if unknown_runs else round(sum(known), COST_DIGITS),
         known_cost_usd=round(sum(known), COST_DIGITS), unknown_cost_runs=unknown_runs,
         rate_dates=sorted({a.rate_date for a in reports if a.rate_date}),
+        model_turns=sum(len(a.turns) for a in reports),
+        model_latency_ms=sum(t.latency_ms for a in reports for t in a.turns),
         durations=DurationStats(runs=_summary(run_durations), actors=_summary([a.duration_ms for a in reports])),
         models=_model_stats(reports), tasks=_tallies(TaskTally, "task_id", [t for s in studies for t in s.tasks]),
         personas=_tallies(PersonaTally, "persona_id", [p for s in studies for p in s.personas]), runs=runs,
@@ -179,6 +191,6 @@ def _model_stats(reports: list[ActorReport]) -> list[ModelStats]:
     for report in reports:
         by_model.setdefault(report.model or "unknown", []).append(report)
     return [ModelStats(model=model, actors=len(group),
-                       tokens=_token_sum(a.tokens for a in group),
-                       cost_usd=_sum_costs([a.cost_usd for a in group]))
+                       tokens=_token_sum(_tokens(a) for a in group),
+                       cost_usd=_sum_costs([_cost(a) for a in group]))
             for model, group in sorted(by_model.items())]

@@ -38,3 +38,15 @@ def page(chromium: Any, todo_url: str) -> Iterator[Any]:
     page.wait_for_selector("#new-todo")
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone(chromium: Any, todo_url: str) -> Iterator[Any]:
+    """The mobile viewport at DPR 3: a screenshot in device pixels would be 3x the CSS size."""
+    context = chromium.browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
+                                           has_touch=True)
+    page = context.new_page()
+    page.goto(todo_url)
+    page.wait_for_selector("#new-todo")
+    yield page
+    context.close()

@@ -12,8 +12,10 @@ import pytest
 
 from conftest import Cli
 from fixtures.actor_support import CANARY_KEY, centre, files_containing
-from fixtures.fake_responses import click, computer_call, keypress, serve_fake_responses, type_text, verdict_message
+from fixtures.fake_brain import ScriptBrain, verdict_text
+from fixtures.fake_responses import serve_fake_openai
 from fixtures.todo_app import serve_todo_app
+from mimetic.actors.providers.base import Usage
 from mimetic.actors.rates import cost_usd
 
 pytestmark = pytest.mark.browser
@@ -48,8 +50,16 @@ def cli(tmp_path_factory) -> Cli:
     return Cli(root)
 
 
+USAGE = [("usage", 1000, 50), ("usage", 1100, 60), ("usage", 1200, 70), ("usage", 900, 170)]  # 4200 in, 350 out
+TURN_COST = sum(cost_usd("gpt-5.4-mini", Usage(u[1], 0, u[2])) for u in USAGE)
+
+
+def scripted(*turns) -> ScriptBrain:
+    return ScriptBrain([[usage, *turn] for usage, turn in zip(USAGE, turns)])
+
+
 def run_with_actor(cli: Cli, app_url: str, script, monkeypatch) -> tuple[dict, int, Path]:
-    with serve_fake_responses(script) as fake:
+    with serve_fake_openai(script) as fake:
         monkeypatch.setenv("OPENAI_API_KEY", CANARY_KEY)
         monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
         call = cli("run", "--app-url", app_url, "--actor", "openai-cua", "--json")
@@ -60,10 +70,8 @@ def run_with_actor(cli: Cli, app_url: str, script, monkeypatch) -> tuple[dict, i
 
 def test_actor_adds_a_todo_through_the_cli_then_a_defect_becomes_a_target_app_candidate(cli, targets, monkeypatch):
     title = "Buy oat milk through the actor"
-    good_script = [computer_call(click(*targets["input"])),
-                   computer_call(type_text(title), call_id="call_2"),
-                   computer_call(keypress("ENTER"), call_id="call_3"),
-                   verdict_message("passed", summary="Added the todo with Enter.")]
+    good_script = scripted([("click", *targets["input"])], [("type", title)], [("key", "ENTER")],
+                           [("final", verdict_text("passed", "Added the todo with Enter."))])
     with serve_todo_app("good") as app_url:
         result, code, run_dir = run_with_actor(cli, app_url, good_script, monkeypatch)
         state = todos(app_url)
@@ -71,8 +79,8 @@ def test_actor_adds_a_todo_through_the_cli_then_a_defect_becomes_a_target_app_ca
     assert [todo["title"] for todo in state] == [title]
     report = json.loads((run_dir / f"actors/{STREAM}.json").read_text())
     assert (report["status"], report["verdict"], report["steps"]) == ("passed", "passed", 3)
-    assert report["tokens"] == {"input": 4200, "output": 350}
-    assert report["costUsd"] == cost_usd("computer-use-preview", 4200, 350)
+    assert report["tokens"] == {"input": 4200, "output": 350, "cached": 0}
+    assert report["costUsd"] == pytest.approx(TURN_COST, abs=1e-6) and len(report["turns"]) == 4
     lines = [json.loads(line) for line in (run_dir / report["transcriptPath"]).read_text().splitlines()]
     assert [(line["kind"], line.get("args")) for line in lines[:3]] == [
         ("click", {"x": targets["input"][0], "y": targets["input"][1], "button": "left"}),
@@ -83,10 +91,9 @@ def test_actor_adds_a_todo_through_the_cli_then_a_defect_becomes_a_target_app_ca
 
     finding = {"observed": "Clicking Add does nothing; the todo is not added", "where": "todo form, Add button",
                "severity": "high", "owner": "product", "expected": "Clicking Add adds the todo to the list"}
-    defective_script = [computer_call(click(*targets["input"])),
-                        computer_call(type_text("Walk the dog"), call_id="call_2"),
-                        computer_call(click(*targets["add"]), call_id="call_3"),
-                        verdict_message("failed", [finding], summary="The Add button is dead.")]
+    block = json.dumps({"verdict": "failed", "summary": "The Add button is dead.", "findings": [finding]})
+    defective_script = scripted([("click", *targets["input"])], [("type", "Walk the dog")],
+                                [("click", *targets["add"])], [("final", f"Stuck.\n```json\n{block}\n```")])
     with serve_todo_app("defective") as app_url:
         result, code, run_dir = run_with_actor(cli, app_url, defective_script, monkeypatch)
         state = todos(app_url)
@@ -104,8 +111,8 @@ def test_actor_adds_a_todo_through_the_cli_then_a_defect_becomes_a_target_app_ca
 
     stats = cli("stats", "--json").json()
     assert stats["runCount"] == 2 and stats["actorCount"] == 2
-    assert stats["tokens"] == {"input": 8400, "output": 700}
-    assert stats["costUsd"] == pytest.approx(2 * cost_usd("computer-use-preview", 4200, 350))
+    assert stats["tokens"] == {"input": 8400, "output": 700, "cached": 0}
+    assert stats["costUsd"] == pytest.approx(2 * TURN_COST, abs=1e-5)
     assert stats["actorOutcomes"] == {"passed": 1, "failed": 1} and stats["outcomes"] == {"pass": 1, "fail": 1}
 
     assert files_containing(cli.cwd / ".mimetic", CANARY_KEY) == []

@@ -11,9 +11,8 @@ import pytest
 
 from fixtures.actor_support import CANARY_KEY, files_containing, openai_env
 from fixtures.fake_e2b import make_fake_sandbox, stop_all
-from fixtures.fake_responses import (
-    api_error, click, computer_call, keypress, serve_fake_responses, type_text, verdict_message,
-)
+from fixtures.fake_brain import ScriptBrain, verdict_text
+from fixtures.fake_responses import error, insufficient_quota, serve_fake_openai
 from mimetic.actors.lane_actor import LaneActorPlan, lane_outcome, run_lane_actor
 from mimetic.actors.preflight import preflight_actor
 from mimetic.bundle.store import RunStore
@@ -50,12 +49,13 @@ def launch(project: Path, fake, env: dict[str, str]):
 
 def test_required_actor_drives_the_desktop_from_the_host_and_the_key_never_enters_the_sandbox(
         project, fake, store, monkeypatch):
-    script = [computer_call(click(0, 40)), computer_call(type_text("hello"), call_id="call_2"),
-              computer_call(keypress("ENTER"), call_id="call_3"), verdict_message("passed")]
-    with serve_fake_responses(script) as api:
+    brain = ScriptBrain([[("click", 0, 40)], [("type", "hello")], [("key", "ENTER")],
+                         [("final", verdict_text("passed"))]])
+    with serve_fake_openai(brain, available={"computer-use-preview"}) as api:
         openai_env(monkeypatch, api.base_url)
         monkeypatch.setenv("MIMETIC_OSS_META_REQUIRE_ACTOR", "1")
         monkeypatch.setenv("MIMETIC_OSS_META_ACTOR_TIMEOUT_MS", "60000")
+        monkeypatch.setenv("MIMETIC_ACTOR_MODEL", "computer-use-preview")
         plan = LaneActorPlan.resolve(LAB_ACTOR)
         lane = launch(project, fake, plan.forwarded_env())
         report = run_lane_actor(plan, lane, store=store, stream_id=STREAM, persona=None, scenario=None,
@@ -66,7 +66,7 @@ def test_required_actor_drives_the_desktop_from_the_host_and_the_key_never_enter
     assert performed == [("move_mouse", 0, 40), ("left_click", None, None), ("write", "hello"), ("press", "enter")]
     assert sandbox.envs["MIMETIC_OSS_META_REQUIRE_ACTOR"] == "1" and "OPENAI_API_KEY" not in sandbox.envs
     assert CANARY_KEY not in json.dumps(fake.create_calls)
-    tool = api.response_requests()[0]["tools"][0]
+    tool = api.bodies()[0]["tools"][0]
     assert (tool["environment"], tool["display_width"], tool["display_height"]) == ("linux", 1440, 960)
     assert lane_outcome("passed", "Lane passed.", report, plan) == ("passed", "Lane passed.")
     assert files_containing(project / ".mimetic", CANARY_KEY) == []
@@ -74,7 +74,8 @@ def test_required_actor_drives_the_desktop_from_the_host_and_the_key_never_enter
 
 def test_a_required_actor_that_did_not_pass_blocks_the_lane_and_an_optional_one_does_not(
         project, fake, store, monkeypatch):
-    with serve_fake_responses([api_error(401, "bad key")]) as api:
+    with serve_fake_openai(ScriptBrain([])) as api:
+        api.faults.append(error(401, "bad key", code="invalid_api_key"))
         openai_env(monkeypatch, api.base_url)
         optional = LaneActorPlan.resolve(LAB_ACTOR)
         report = run_lane_actor(optional, launch(project, fake, {}), store=store, stream_id=STREAM, persona=None,
@@ -91,34 +92,39 @@ def test_a_required_actor_that_did_not_pass_blocks_the_lane_and_an_optional_one_
 
 
 def test_failed_preflight_blocks_the_actor_without_touching_the_desktop(project, fake, store, monkeypatch):
-    with serve_fake_responses([api_error(429, "You exceeded your current quota", code="insufficient_quota")]) as api:
+    with serve_fake_openai(ScriptBrain([]), available={"gpt-5.5"}) as api:
         openai_env(monkeypatch, api.base_url)
-        plan = LaneActorPlan.resolve(LAB_ACTOR)
+        plan = LaneActorPlan.resolve(LAB_ACTOR)  # the default gpt-5.4-mini is not available to this key
         pre = plan.preflight()
         lane = launch(project, fake, {})
         report = run_lane_actor(plan, lane, store=store, stream_id=STREAM, persona=None, scenario=None,
                                 goal="Use the app", preflight=pre)
     assert (pre.status, pre.ok) == ("blocked", False)
-    assert pre.reason == "Actor preflight: OpenAI rate limit or quota exhausted (429)"
+    assert pre.reason.startswith("Actor preflight: OpenAI: The model 'gpt-5.4-mini' does not exist")
     assert report.status == "blocked" and report.reason == pre.reason and report.cost_usd == 0.0
     assert next(iter(fake.registry.values())).actions == []
     assert json.loads((store.dir / f"actors/{STREAM}.json").read_text())["status"] == "blocked"
 
 
-def test_preflight_makes_one_tiny_call_and_reports_each_outcome(monkeypatch):
-    with serve_fake_responses([verdict_message("passed", tokens=(5, 2), model="gpt-4.1-mini")]) as api:
+def test_preflight_retrieves_the_actor_model_without_a_model_turn_and_reports_each_outcome(monkeypatch):
+    with serve_fake_openai(ScriptBrain([])) as api:
         openai_env(monkeypatch, api.base_url)
         passed = preflight_actor()
-    assert passed.status == "passed" and passed.ok
-    (body,) = api.response_requests()
-    assert body["model"] == "gpt-4.1-mini" and body["max_output_tokens"] == 16 and "tools" not in body
+        gone = preflight_actor(model="computer-use-preview-2024-shut-down")
+    assert passed.status == "passed" and passed.ok and passed.model == "gpt-5.4-mini"
+    assert [(r.method, r.path) for r in api.served.requests] == [
+        ("GET", "/v1/models/gpt-5.4-mini"), ("GET", "/v1/models/computer-use-preview-2024-shut-down")]
+    assert gone.status == "blocked" and "does not exist" in gone.reason
 
-    with serve_fake_responses([api_error(401, f"Incorrect API key provided: {CANARY_KEY}")]) as api:
+    with serve_fake_openai(ScriptBrain([])) as api:
+        api.faults += [error(401, f"Incorrect API key provided: {CANARY_KEY}", code="invalid_api_key"),
+                       insufficient_quota()]
         openai_env(monkeypatch, api.base_url)
-        rejected = preflight_actor()
+        rejected, broke = preflight_actor(), preflight_actor()
     assert (rejected.status, rejected.reason) == ("blocked", "Actor preflight: OpenAI rejected the API key (401)")
+    assert broke.status == "blocked" and "quota exhausted" in broke.reason
 
-    with serve_fake_responses([]) as api:
+    with serve_fake_openai(ScriptBrain([])) as api:
         openai_env(monkeypatch, api.base_url)
         monkeypatch.delenv("OPENAI_API_KEY")
         missing = preflight_actor()
@@ -127,7 +133,7 @@ def test_preflight_makes_one_tiny_call_and_reports_each_outcome(monkeypatch):
         skipped = preflight_actor()
     assert missing.status == "blocked" and "OPENAI_API_KEY is not set" in missing.reason
     assert skipped.status == "skipped" and skipped.ok
-    assert api.requests == []
+    assert api.served.requests == []
 
 
 def test_plan_flags_keep_their_meaning_and_only_public_flags_are_forwarded():
@@ -141,6 +147,7 @@ def test_plan_flags_keep_their_meaning_and_only_public_flags_are_forwarded():
                                            "MIMETIC_ACTOR_MODEL": "computer-use-preview-2025-03-11"}
     assert not LaneActorPlan.resolve(None, {}).enabled
     assert LaneActorPlan.resolve(LabActor(kind="openai-cua", max_usd_per_run=3), {}).run_budget.max_usd == 3
+    assert LaneActorPlan.resolve(None, {}).model == "gpt-5.4-mini"
     with pytest.raises(MimeticError) as caught:
         LaneActorPlan.resolve(None, {"MIMETIC_OSS_META_ACTOR_TIMEOUT_MS": "four minutes"})
     assert caught.value.code == "MIMETIC_INVALID_ENV"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from fixtures.actor_support import CANARY_KEY, files_containing, openai_env
-from fixtures.fake_responses import computer_call, final_message, keypress, serve_fake_responses, type_text, verdict_message
+from fixtures.fake_brain import ScriptBrain
+from fixtures.fake_responses import serve_fake_openai
 from fixtures.git_repos import make_mirror
 
 pytestmark = pytest.mark.browser
@@ -30,10 +31,10 @@ def test_the_actor_types_into_the_lanes_app_on_a_host_page_and_reports(cli, proj
     (project / "mimetic/labs/actor-lab.yaml").write_text(LAB)
     finding = {"observed": "The Add button gives no feedback while saving.", "where": "home", "severity": "low",
                "owner": "product"}
-    script = [final_message("OK"),  # the preflight's one tiny call
-              computer_call(keypress("TAB"), call_id="c1"), computer_call(type_text("Buy milk"), call_id="c2"),
-              computer_call(keypress("ENTER"), call_id="c3"), verdict_message("passed", [finding])]
-    with serve_fake_responses(script) as fake:
+    block = json.dumps({"verdict": "passed", "summary": "Added it.", "findings": [finding]})
+    brain = ScriptBrain([[("key", "TAB")], [("type", "Buy milk")], [("key", "ENTER")],
+                         [("final", f"Done.\n```json\n{block}\n```")]])
+    with serve_fake_openai(brain) as fake:
         openai_env(monkeypatch, fake.base_url)
         result = cli("lab", "run", "actor-lab", "--run-id", "acted", "--json")
     assert result.exit_code == 0, result.stdout
@@ -44,6 +45,7 @@ def test_the_actor_types_into_the_lanes_app_on_a_host_page_and_reports(cli, proj
     transcript = [json.loads(line) for line in (run_dir / report["transcriptPath"]).read_text().splitlines()]
     lane_url = json.loads((run_dir / "run.json").read_text())["streams"][0]["ui"]["appUrl"]
     assert [line.get("url") for line in transcript if "url" in line][0].startswith(lane_url)
-    assert [r["input"][0]["type"] for r in fake.response_requests()[2:4]] == ["computer_call_output"] * 2
+    assert [r.method for r in fake.served.requests][:2] == ["GET", "POST"]  # models.retrieve, then the first turn
+    assert [b["input"][-1]["type"] for b in fake.bodies()[1:3]] == ["computer_call_output"] * 2
     assert files_containing(project, CANARY_KEY) == []
     assert cli("verify", "--run", "acted", "--json").json()["ok"]

@@ -71,7 +71,7 @@ def test_actions_become_real_input_events(chromium):
         assert downs[-1][1:3] == [100, 200] and ups[-1][1:3] == [200, 300]
 
         computer.act(Action("scroll", x=200, y=200, scroll_y=400))
-        assert page.evaluate("window.scrollY") == 400
+        page.wait_for_function("window.scrollY === 400", timeout=5000)  # wheel scrolling lands asynchronously
         with pytest.raises(MimeticError):
             computer.act(Action("click", x=1, y=1, button="thumb"))
         assert computer.current_url() == page.url

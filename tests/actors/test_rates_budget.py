@@ -7,31 +7,41 @@ import threading
 import pytest
 
 from mimetic.actors.budget import DEFAULT_MAX_STEPS, DEFAULT_TIMEOUT_MS, ActorBudget, RunBudget, run_budget_for
-from mimetic.actors.openai_cua import DEFAULT_MODEL, resolve_model
+from mimetic.actors.providers.base import Usage
+from mimetic.actors.providers.openai_computer import DEFAULT_MODEL
 from mimetic.actors.rates import cost_usd, rate_date, rate_for
+from mimetic.actors.registry import chosen_model, make_actor
 from mimetic.contracts.manifests import LabActor
 from mimetic.errors import MimeticError
 
 
-def test_known_model_cost_uses_the_dated_per_million_rates():
-    rate = rate_for("computer-use-preview")
+def test_known_model_cost_bills_cached_input_at_its_own_rate():
+    rate = rate_for("gpt-5.4-mini")
     assert rate.date == rate_date() and len(rate.date) == 10
-    expected = (1_000_000 * rate.input_usd + 500_000 * rate.output_usd) / 1_000_000
-    assert cost_usd("computer-use-preview", 1_000_000, 500_000) == pytest.approx(expected)
+    assert rate.cached_input_usd == pytest.approx(rate.input_usd / 10)
+    usage = Usage(input_tokens=1_000_000, cached_tokens=800_000, output_tokens=500_000)
+    expected = (200_000 * rate.input_usd + 800_000 * rate.cached_input_usd + 500_000 * rate.output_usd) / 1_000_000
+    assert cost_usd("gpt-5.4-mini", usage) == pytest.approx(expected)
+    assert cost_usd("gpt-5.4-mini", usage) < cost_usd("gpt-5.4-mini", Usage(1_000_000, 0, 500_000))
+
+
+def test_the_default_models_of_every_provider_have_rates():
+    assert rate_for(DEFAULT_MODEL) is not None and rate_for("computer-use-preview") is not None
 
 
 def test_dated_snapshot_uses_its_family_rate():
     assert rate_for("computer-use-preview-2025-03-11") == rate_for("computer-use-preview")
+    assert rate_for("gpt-5.4-2026-03-05") == rate_for("gpt-5.4")
 
 
 def test_unknown_model_cost_is_none_not_zero_unless_nothing_was_spent():
     assert rate_for("my-private-model") is None
-    assert cost_usd("my-private-model", 10, 5) is None
-    assert cost_usd("my-private-model", 0, 0) == 0.0
+    assert cost_usd("my-private-model", Usage(10, 0, 5)) is None
+    assert cost_usd("my-private-model", Usage()) == 0.0
 
 
 def test_budget_defaults_lab_values_and_the_environment_override():
-    assert ActorBudget.resolve(environ={}) == ActorBudget(DEFAULT_MAX_STEPS, DEFAULT_TIMEOUT_MS, None, None)
+    assert ActorBudget.resolve(environ={}) == ActorBudget(max_steps=DEFAULT_MAX_STEPS, timeout_ms=DEFAULT_TIMEOUT_MS)
     lab = LabActor(kind="openai-cua", max_steps=5, timeout_ms=1000, max_usd_per_lane=0.5, max_usd_per_run=2)
     run = run_budget_for(lab)
     budget = ActorBudget.resolve(lab, run=run, environ={})
@@ -60,7 +70,23 @@ def test_run_budget_sums_charges_from_many_threads():
 
 
 def test_model_comes_from_the_environment_then_the_lab_then_the_default():
-    lab = LabActor(kind="openai-cua", model="computer-use-preview-2025-03-11")
-    assert resolve_model(None, {}) == DEFAULT_MODEL
-    assert resolve_model(lab, {}) == "computer-use-preview-2025-03-11"
-    assert resolve_model(lab, {"MIMETIC_ACTOR_MODEL": "other-model"}) == "other-model"
+    assert chosen_model(None, {}) is None and make_actor("openai-cua", environ={}).model == DEFAULT_MODEL == "gpt-5.4-mini"
+    assert make_actor("openai-cua", model="computer-use-preview-2025-03-11", environ={}).model == \
+        "computer-use-preview-2025-03-11"
+    assert make_actor("openai-cua", model="lab-model", environ={"MIMETIC_ACTOR_MODEL": "other-model"}).model == \
+        "other-model"
+
+
+def test_an_unknown_actor_kind_is_a_usage_error():
+    with pytest.raises(MimeticError) as caught:
+        make_actor("gemini-cua", environ={})
+    assert caught.value.code == "MIMETIC_UNSUPPORTED_ACTOR" and "openai-cua" in caught.value.message
+
+
+def test_a_run_budget_is_exhausted_exactly_when_spend_reaches_the_cap():
+    budget = RunBudget(0.5)
+    budget.charge(0.25)
+    assert not budget.exhausted()
+    budget.charge(0.25)  # exactly the cap: no further turn may spend
+    assert budget.spent == 0.5 and budget.exhausted()
+    assert not RunBudget(None).exhausted() and RunBudget(0.0).exhausted()

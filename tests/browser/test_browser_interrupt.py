@@ -15,7 +15,11 @@ pytestmark = pytest.mark.browser
 
 
 class SlowPage(BaseHTTPRequestHandler):
+    requested: threading.Event  # set by the fixture: Chromium is up and navigating to the app
+
     def do_GET(self):  # noqa: N802 - http.server's naming
+        if "Chrome" in (self.headers.get("User-Agent") or ""):
+            self.requested.set()
         time.sleep(8)  # long enough for the interrupt to land mid-navigation
         body = b"<html><body><h1>slow</h1></body></html>"
         self.send_response(200)
@@ -30,19 +34,22 @@ class SlowPage(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def slow_app():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowPage)
+    requested = threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Page", (SlowPage,), {"requested": requested}))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield f"http://127.0.0.1:{server.server_address[1]}", requested
     server.shutdown()
 
 
 def test_sigint_to_the_process_group_mid_proof_exits_130_with_a_verifiable_bundle(project, slow_app):
+    url, requested = slow_app
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mimetic", "run", "--app-url", slow_app, "--run-id", "cut", "--json",
+        [sys.executable, "-m", "mimetic", "run", "--app-url", url, "--run-id", "cut", "--json",
          "--cwd", str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     run_dir = project / ".mimetic/runs/cut"
-    time.sleep(4)  # Chromium is up and the desktop viewport is waiting on the slow page
+    # Chromium is up and the desktop viewport is waiting on the slow page (a fixed sleep raced start-up).
+    assert requested.wait(120), "the proof never requested the page"
     assert proc.poll() is None
     os.killpg(proc.pid, signal.SIGINT)
     stdout, _ = proc.communicate(timeout=30)

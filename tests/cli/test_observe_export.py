@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.request
 
+import pytest
 from fixtures.observer_runs import make_observer_run, png_bytes
 from fixtures.processes import Background
 
@@ -22,9 +24,13 @@ def test_observe_json_prints_one_document_then_serves_until_ctrl_c(cli, project)
         observe.wait_for(lambda line: line == "}")
         data = json.loads("\n".join(observe.lines))
         assert data["schema"] == "mimetic.observer-result.v1" and data["opened"] is False
-        assert data["observerUrl"] == data["serverUrl"] + "/observer/index.html"
-        with urllib.request.urlopen(data["serverUrl"] + "/observer/observer-data.json", timeout=5) as response:
+        assert data["observerUrl"] == data["serverUrl"] + "/observer/index.html?token=" + data["accessToken"]
+        data_url = data["serverUrl"] + "/observer/observer-data.json"
+        with urllib.request.urlopen(data_url + "?token=" + data["accessToken"], timeout=5) as response:
             assert len(json.loads(response.read())["streams"]) == 2
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(data_url, timeout=5)
+        assert refused.value.code == 403
         assert observe.interrupt() == 0
     finally:
         observe.kill()

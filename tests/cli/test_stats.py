@@ -31,7 +31,7 @@ def test_stats_sum_cost_tokens_outcomes_and_durations_over_two_runs(cli, project
     data = cli("stats", "--json").json()
     assert data["schema"] == "mimetic.stats-result.v1" and data["ok"] is True
     assert (data["runCount"], data["actorCount"]) == (2, 2)
-    assert data["tokens"] == {"input": 4000, "output": 400}
+    assert data["tokens"] == {"input": 4000, "output": 400, "cached": 0}
     assert data["costUsd"] == pytest.approx(0.0168) and data["knownCostUsd"] == pytest.approx(0.0168)
     assert data["unknownCostRuns"] == 0 and data["rateDates"] == ["2025-04-14"]
     assert data["outcomes"] == {"contract_proof_only": 2}
@@ -39,7 +39,7 @@ def test_stats_sum_cost_tokens_outcomes_and_durations_over_two_runs(cli, project
     assert data["durations"]["actors"] == {"count": 2, "totalMs": 6000, "meanMs": 3000, "maxMs": 4000}
     assert data["durations"]["runs"]["count"] == 2
     assert {run["runId"]: run["costUsd"] for run in data["runs"]} == {first: 0.0042, second: 0.0126}
-    assert data["models"] == [{"model": "computer-use-preview", "actors": 2, "tokens": {"input": 4000, "output": 400},
+    assert data["models"] == [{"model": "computer-use-preview", "actors": 2, "tokens": {"input": 4000, "output": 400, "cached": 0},
                                "costUsd": pytest.approx(0.0168)}]
 
 
@@ -51,7 +51,7 @@ def test_an_unknown_cost_keeps_the_total_null_and_counts_the_run(cli, project):
     data = cli("stats", "--json").json()
     assert data["costUsd"] is None and data["unknownCostRuns"] == 1
     assert data["knownCostUsd"] == pytest.approx(0.0052)
-    assert data["tokens"] == {"input": 2200, "output": 220}
+    assert data["tokens"] == {"input": 2200, "output": 220, "cached": 0}
     costs = {run["runId"]: run["costUsd"] for run in data["runs"]}
     assert costs == {known: 0.0042, unknown: None}
     assert {m["model"]: m["costUsd"] for m in data["models"]}["my-private-model"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 
 import pytest
@@ -124,7 +125,10 @@ def test_attached_watch_serves_until_ctrl_c_then_exits_0_with_the_bundle_intact(
     try:
         url = watch.wait_for(lambda line: line.startswith("watching: http")).split(" ", 1)[1]
         watch.wait_for(lambda line: line == "watching: press Ctrl-C to stop")
-        assert url.startswith("http://127.0.0.1:") and url.endswith("/observer/index.html")
+        assert url.startswith("http://127.0.0.1:") and "/observer/index.html?token=" in url
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url.split("?")[0], timeout=5)  # the printed URL without its token
+        assert refused.value.code == 403
         with urllib.request.urlopen(url, timeout=5) as response:
             assert response.headers["Cache-Control"] == "no-store"
             assert b'data-observer-mode="served"' in response.read()

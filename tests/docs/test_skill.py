@@ -11,7 +11,8 @@ import typer.main
 from ruamel.yaml import YAML
 
 import mimetic
-from mimetic.actors import budget, lane_actor, openai_cua, preflight
+from mimetic.actors import budget, lane_actor, preflight, rates, registry
+from mimetic.actors.providers import anthropic_computer, openai_compatible, openai_computer
 from mimetic.cli import app
 from mimetic.contracts.registry import schema_models
 from mimetic.lanes import bootstrap, env
@@ -60,7 +61,9 @@ def test_every_setting_the_code_reads_is_documented(skill):
     for path in SOURCE.rglob("*.py"):
         read.update(ENV_READ.findall(path.read_text(encoding="utf-8")))
     read.update((*bootstrap.FORWARDED_FLAGS, *lane_actor.FORWARDED_ENV, *env.GITHUB_TOKEN_NAMES,
-                 preflight.SKIP_ENV, preflight.MODEL_ENV, budget.TIMEOUT_ENV, openai_cua.MODEL_ENV))
+                 preflight.SKIP_ENV, budget.TIMEOUT_ENV, budget.KEEP_SCREENSHOTS_ENV, budget.SETTLE_ENV,
+                 registry.MODEL_ENV, rates.RATES_ENV, openai_computer.KEY_ENV, anthropic_computer.KEY_ENV,
+                 openai_compatible.BASE_URL_ENV, openai_compatible.KEY_ENV))
     settings = sorted(name for name in read if not NOT_SETTINGS.match(name))
     assert {"E2B_API_KEY", "OPENAI_API_KEY", "MIMETIC_GIT_BASE_URL", "MIMETIC_CHROMIUM"} <= set(settings)
     missing = [name for name in settings if f"`{name}" not in skill]

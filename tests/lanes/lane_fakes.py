@@ -29,10 +29,12 @@ class Behaviour:
     launcher_raises: bool = False
     never_completes: bool = False
     stream_url: str | None = None  # a live view URL (auth-bearing on a real desktop)
+    release: threading.Event | None = None  # when given, lanes complete only once it is set
 
 
 class FakeSandbox:
-    def __init__(self, spec: LaneSpec, behaviour: Behaviour):
+    def __init__(self, spec: LaneSpec, behaviour: Behaviour, on_close=lambda: None):
+        self._on_close = on_close
         self.id = f"fake-{spec.sim_id}"
         self.spec = spec
         self.behaviour = behaviour
@@ -58,6 +60,7 @@ class FakeSandbox:
         if relative == "bootstrap.log":
             return b"[mimetic-lane] step: proof\n"
         done = time.monotonic() - self.started_at >= self.behaviour.duration_s
+        done = done and (self.behaviour.release is None or self.behaviour.release.is_set())
         if relative == "completion.json" and done and not self.behaviour.never_completes:
             return passed_completion()
         return None
@@ -75,6 +78,8 @@ class FakeSandbox:
         return None
 
     def close(self) -> None:
+        if not self.closed:
+            self._on_close()
         self.closed = True
 
 
@@ -86,15 +91,29 @@ class FakeSubstrate:
     sandboxes: list[FakeSandbox] = field(default_factory=list)
 
     def __post_init__(self):
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self.open = 0  # sandboxes launched and not yet closed
+        self.peak_open = 0
+
+    def wait_open(self, count: int, timeout: float) -> bool:
+        """Block until `count` sandboxes are open at once (False if that never happened in `timeout`)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self.open >= count, timeout)
+
+    def _closed(self) -> None:
+        with self._lock:
+            self.open -= 1
 
     def missing_requirements(self) -> list[str]:
         return []
 
     def launch(self, spec: LaneSpec) -> FakeSandbox:
-        sandbox = FakeSandbox(spec, self.per_lane.get(spec.index, self.default))
+        sandbox = FakeSandbox(spec, self.per_lane.get(spec.index, self.default), on_close=self._closed)
         with self._lock:
             self.sandboxes.append(sandbox)
+            self.open += 1
+            self.peak_open = max(self.peak_open, self.open)
+            self._lock.notify_all()
         return sandbox
 
     def kill(self, sandbox_id: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 from lanes.lane_fakes import Behaviour, FakeSubstrate
 
@@ -88,14 +87,21 @@ def test_a_lane_that_never_completes_times_out(lane_harness):
     assert "did not complete within 0.2s" in outcome.results[0].reason
 
 
-def test_sixteen_lanes_at_concurrency_eight_take_two_lane_durations(lane_harness):
-    lane_s = 2.0
-    h = lane_harness(FakeSubstrate(Behaviour(duration_s=lane_s)), 16)
-    started = time.monotonic()
+def test_sixteen_lanes_at_concurrency_eight_run_eight_at_a_time(lane_harness):
+    # Lanes finish only once eight are open at the same moment: the pool must really run eight at once,
+    # and never a ninth (measured by open sandboxes, not by wall time, which a busy machine stretches).
+    release = threading.Event()
+    substrate = FakeSubstrate(Behaviour(release=release))
+    h = lane_harness(substrate, 16)
+
+    def release_when_eight_are_open():
+        substrate.wait_open(8, timeout=120)
+        release.set()
+
+    threading.Thread(target=release_when_eight_are_open, daemon=True).start()
     outcome = h.runner.run(h.jobs, concurrency=8)
-    elapsed = time.monotonic() - started
     assert [r.status for r in outcome.results] == ["passed"] * 16
-    assert elapsed <= 1.1 * 2 * lane_s, f"16 lanes at concurrency 8 took {elapsed:.2f}s (ideal {2 * lane_s:.2f}s)"
+    assert substrate.peak_open == 8 and substrate.open == 0
 
 
 def test_a_stop_marks_running_lanes_interrupted_cancels_queued_ones_and_closes_sandboxes(lane_harness):
@@ -117,9 +123,11 @@ def test_a_required_host_actor_that_cannot_see_the_lane_blocks_the_lane_and_leav
     from dataclasses import replace
 
     from mimetic.actors.lane_actor import LaneActorPlan
+    from mimetic.actors.registry import make_actor
 
     h = lane_harness(FakeSubstrate(Behaviour()), 1)
-    plan = LaneActorPlan(enabled=True, first=False, required=True, model="computer-use-preview")
+    plan = LaneActorPlan(enabled=True, first=False, required=True,
+                         actor=make_actor("openai-cua", model="computer-use-preview", environ={}))
     h.runner.settings = replace(h.runner.settings, actor=plan)
     outcome = h.runner.run(h.jobs, concurrency=1)
     result = outcome.results[0]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import socket
+import subprocess
 
 import pytest
 from fixtures.observer_runs import make_observer_run, set_lane_status
@@ -18,7 +20,10 @@ from mimetic.project import Project
 LIVE_URL = "https://6080-sandbox.e2b.example/vnc.html?autoconnect=true&authKey=live-secret-123456"
 
 
-def get(server: ObserverServer, path: str, method: str = "GET", headers: dict | None = None):
+def get(server: ObserverServer, path: str, method: str = "GET", headers: dict | None = None, token: str | None = ""):
+    """A request with the server's token in the query (token=None: no token; a string: that one)."""
+    if token is not None:
+        path += ("&" if "?" in path else "?") + "token=" + (token or server.token)
     conn = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=5)
     conn.request(method, path, headers=headers or {})
     response = conn.getresponse()
@@ -56,6 +61,7 @@ def test_page_data_and_run_files_are_served_from_the_current_run(served):
     response, body = get(server, "/observer/index.html")
     assert response.status == 200 and response.getheader("Content-Type").startswith("text/html")
     assert "default-src 'none'" in response.getheader("Content-Security-Policy")
+    assert "frame-ancestors 'none'" in response.getheader("Content-Security-Policy")  # no clickjacking frame
     assert b'data-observer-mode="served"' in body
     response, body = get(server, "/observer/observer-data.json")
     assert json.loads(body)["run"]["runId"] == bundle.run_id
@@ -176,3 +182,59 @@ def test_a_run_json_rewritten_while_the_data_builds_is_picked_up_by_the_next_req
     monkeypatch.setattr(RunView, "_build", build_then_runner_writes)
     assert next(s for s in view.data()["streams"] if s["id"] == lane)["status"] != "failed"
     assert next(s for s in view.data()["streams"] if s["id"] == lane)["status"] == "failed"
+
+
+ROUTES = ("/", "/observer/index.html", "/observer/observer-data.json", "/run.json", "/_mimetic/history.json",
+          "/_mimetic/runs/observer-fixture/observer/index.html")
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_every_route_answers_403_without_the_token_and_serves_with_it(served, path):
+    server, _, _ = served
+    for token in (None, "wrong-token", ObserverServer(server.project, "other").token):
+        response, body = get(server, path, token=token)
+        assert response.status == 403 and b"token" in body and b"runId" not in body, (path, token)
+    assert get(server, path)[0].status in (200, 302)
+
+
+def test_the_printed_url_carries_the_token_and_hands_the_browser_a_cookie_for_its_polling(served):
+    server, _, _ = served
+    assert server.observer_url.endswith(f"/observer/index.html?token={server.token}")
+    assert len(server.token) >= 40 and server.token != ObserverServer(server.project, "x").token
+    response, _ = get(server, server.observer_url.removeprefix(server.url), token=None)
+    assert response.status == 200
+    cookie = response.getheader("Set-Cookie")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    name_value = cookie.split(";", 1)[0]
+    response, body = get(server, "/observer/observer-data.json", headers={"Cookie": name_value}, token=None)
+    assert response.status == 200 and json.loads(body)["run"]["runId"] == "observer-fixture"
+    # A cookie of another port's server (cookies are shared across ports) is not this server's.
+    forged = f"mimetic-observer-1={server.token}; {name_value.split('=')[0]}=nope"
+    assert get(server, "/run.json", headers={"Cookie": forged}, token=None)[0].status == 403
+
+
+def test_a_path_segment_longer_than_255_bytes_answers_404(served):
+    server, _, _ = served
+    assert get(server, "/" + "a" * 256)[0].status == 404
+    assert get(server, "/observer/" + "%C3%A9" * 128 + ".json")[0].status == 404  # 256 bytes, 128 chars
+    assert get(server, "/" + "a" * 255)[0].status == 404  # long but legal: simply not there
+
+
+def test_an_idle_connection_is_dropped_and_does_not_block_others(served, monkeypatch):
+    from mimetic.observer.server import ObserverHandler
+
+    server, _, _ = served
+    monkeypatch.setattr(ObserverHandler, "timeout", 0.5)
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as idle:
+        idle.sendall(b"GET /run.json HTTP/1.1\r\n")  # ...and never finishes the request
+        assert get(server, "/run.json")[0].status == 200
+        assert idle.recv(1024) == b""  # the server closed it (the 30 s client timeout would raise instead)
+
+
+@pytest.mark.skipif(shutil.which("ss") is None, reason="needs ss (iproute2) to read a socket's backlog")
+def test_the_listen_backlog_is_larger_than_the_stdlib_default(served):
+    server, _, _ = served
+    port = server.url.rsplit(":", 1)[1]
+    listing = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True).stdout
+    assert int(listing.split()[2]) >= 128  # ss shows a listening socket's backlog as Send-Q

@@ -64,7 +64,7 @@ def canary_env(tmp_path, monkeypatch):
 
 def _served(observer_url: str) -> bytes:
     pages = []
-    for url in (observer_url, observer_url.rsplit("/", 1)[0] + "/observer-data.json"):
+    for url in (observer_url, observer_url.replace("/index.html?", "/observer-data.json?")):
         with urllib.request.urlopen(url, timeout=10) as response:  # loopback only
             pages.append(response.read())
     return b"".join(pages)
@@ -84,7 +84,11 @@ def _observe(project: Path) -> tuple[str, bytes]:
 
 
 def test_no_canary_reaches_any_file_output_or_served_page(project, canary_env):
-    (project / "package.json").write_text('{"name": "canary-app", "scripts": {"dev": "node server.js"}}\n')
+    # A canary that does reach the sinks: the package name (a secret pasted where it should not be) is copied
+    # into every run's source section, so run.json, the review, drafts, exports and the served page all
+    # carry it unless the redactor removes it. With redaction switched off this test fails.
+    leaked_name = f"canary-app-{CANARIES['GH_TOKEN']}"
+    (project / "package.json").write_text(json.dumps({"name": leaked_name, "scripts": {"dev": "node server.js"}}) + "\n")
     (project / "app.env").write_text(f"APP_GREETING={ENV_FILE_CANARY}\n")
     printed: list[str] = []
     for argv in COMMANDS:
@@ -100,8 +104,11 @@ def test_no_canary_reaches_any_file_output_or_served_page(project, canary_env):
     printed.append(observe_output)
 
     assert any("APP_GREETING" in text for text in printed)  # the env file was loaded (its name is shown)
+    run_json = json.loads((project / ".mimetic/runs/latest.json").read_text())["path"] + "/run.json"
+    assert json.loads((project / run_json).read_text())["source"]["packageName"] == "canary-app-[REDACTED_SECRET]"
     canaries = [*CANARIES.values(), ENV_FILE_CANARY]
-    files = [path for path in project.rglob("*") if path.is_file() and path.name != "app.env"]
+    own = {project / "app.env", project / "package.json"}  # the user's files, which hold the canaries on purpose
+    files = [path for path in project.rglob("*") if path.is_file() and path not in own]
     assert len(files) > 50  # the commands really wrote their runs, drafts, exports and reports
     leaks = [(path.relative_to(project).as_posix(), canary) for path in files for canary in canaries
              if canary.encode() in path.read_bytes()]

@@ -1,4 +1,12 @@
-from mimetic.safety.redact import compact_error, find_secrets, redact_text, redact_url_params
+import base64
+import json
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from mimetic.safety.redact import (
+    compact_error, encoded_forms, find_secrets, redact_text, redact_url_params, redact_value,
+)
 
 
 def test_secret_shapes_are_replaced():
@@ -41,3 +49,42 @@ def test_url_credentials_are_redacted_in_every_sink_but_url_paths_with_at_signs_
     assert "https://[redacted-userinfo]@github.com/a/b.git" in redacted
     assert "https://unpkg.com/react@18/x" in redacted
     assert redact_text("//@ts-ignore") == "//@ts-ignore"
+
+
+CANARY = "cnry-Encoded/Value+9f3?&="  # bytes that base64, hex and URL encoding all change
+
+
+def _encodings(secret: str) -> dict[str, str]:
+    """The secret as an app log might print it, each inside longer text, at every base64 alignment."""
+    raw = secret.encode()
+    out = {"hex": raw.hex(), "HEX": raw.hex().upper(), "quoted": quote(secret, safe=""),
+           "quote_plus": quote_plus(secret), "every byte": "".join(f"%{b:02x}" for b in raw)}
+    for prefix in (b"", b"a", b"ab", b"abc", b'{"env":"'):
+        for name, encode in (("b64", base64.b64encode), ("urlsafe", base64.urlsafe_b64encode)):
+            out[f"{name} after {len(prefix)}"] = encode(prefix + raw + b'","more":1}').decode()
+    return out
+
+
+@pytest.mark.parametrize("form", list(_encodings(CANARY)))
+def test_a_known_secret_is_redacted_and_found_in_every_encoding(monkeypatch, form):
+    monkeypatch.setenv("APP_SECRET", CANARY)
+    encoded = _encodings(CANARY)[form]
+    line = f"boot: config={encoded} ready"
+    assert find_secrets(line) == ["known secret value"]
+    redacted = redact_text(line)
+    assert "[REDACTED_SECRET]" in redacted
+    assert not any(variant in redacted for variant in encoded_forms(CANARY))
+
+
+def test_encoded_forms_of_unknown_values_are_left_alone(monkeypatch):
+    monkeypatch.setenv("APP_SECRET", CANARY)
+    text = "asset " + base64.b64encode(b"nothing secret in here at all").decode() + " " + b"plain bytes".hex()
+    assert redact_text(text) == text and find_secrets(text) == []
+
+
+def test_redact_value_redacts_dict_keys_as_well_as_values(monkeypatch):
+    monkeypatch.setenv("APP_SECRET", CANARY)
+    redacted = redact_value({CANARY: "x", "nested": [{f"k-{CANARY}": CANARY}], "n": 1, 2: None})
+    assert CANARY not in json.dumps(redacted, default=str)
+    assert redacted["nested"][0] == {"k-[REDACTED_SECRET]": "[REDACTED_SECRET]"}
+    assert redacted["[REDACTED_SECRET]"] == "x" and redacted["n"] == 1 and redacted[2] is None

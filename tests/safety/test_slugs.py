@@ -7,7 +7,7 @@ from mimetic.safety.slugs import clone_url, normalize_repos, slug_token, validat
 @pytest.mark.parametrize(
     "bad",
     ["https://github.com/a/b", "git@github.com:a/b.git", "../x", "a/b/c", "a", "/abs/path", "a/..", "a/b.git",
-     "ghp_token/x y", "a//b", "./a/b", "a b/c", ""],
+     "ghp_token/x y", "a//b", "./a/b", "a b/c", "", "acme/app\n", "acme/app\r\n"],
 )
 def test_non_slug_repo_inputs_are_rejected_with_the_oss_repo_code(bad):
     with pytest.raises(MimeticError) as info:

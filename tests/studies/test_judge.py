@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM
 from fixtures.actor_support import CANARY_KEY, files_containing, openai_env
-from fixtures.fake_responses import final_message, serve_fake_responses
+from fixtures.fake_brain import ScriptBrain
+from fixtures.fake_responses import serve_fake_openai
 from fixtures.mouse_only_app import serve_mouse_only_app
 from fixtures.study_project import study_project
 
@@ -45,8 +46,8 @@ def test_the_judge_grades_the_final_screenshot_and_its_verdict_sits_beside_the_c
         "schema: mimetic.lab.v1\nid: judged-lab\nkind: study\nscenario: judged\npersonas: [desk-clicker]\n"
         "judge:\n  provider: openai\n  model: gpt-4.1-mini\n", encoding="utf-8")
     # The judge disagrees with the checks: the checks decide the outcome, the verdict is kept beside them.
-    reply = final_message('{"verdict": "fail", "rationale": "I cannot see a thank-you."}', model="gpt-4.1-mini")
-    with serve_fake_responses([reply]) as fake, serve_mouse_only_app() as url:
+    reply = ScriptBrain([[("final", '{"verdict": "fail", "rationale": "I cannot see a thank-you."}')]])
+    with serve_fake_openai(reply, available={"gpt-4.1-mini"}) as fake, serve_mouse_only_app() as url:
         openai_env(monkeypatch, fake.base_url)
         run = cli("run", "--study", "judged-lab", "--app-url", url, "--json")
     assert run.exit_code == 0, run.stdout + run.stderr
@@ -58,7 +59,7 @@ def test_the_judge_grades_the_final_screenshot_and_its_verdict_sits_beside_the_c
     assert (judge["status"], judge["verdict"], judge["model"]) == ("graded", "fail", "gpt-4.1-mini")
     assert judge["costUsd"] is not None and judge["costUsd"] > 0
 
-    request, = fake.response_requests()
+    request, = fake.bodies()
     content = request["input"][0]["content"]
     assert "RUBRIC-MARKER" in content[0]["text"]
     assert content[1]["type"] == "input_image" and content[1]["image_url"].startswith("data:image/png;base64,")

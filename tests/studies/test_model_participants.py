@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM
 from fixtures.actor_support import CANARY_KEY, centre, files_containing, openai_env
-from fixtures.fake_responses import click, computer_call, keypress, serve_fake_responses, type_text, verdict_message
+from fixtures.fake_brain import ScriptBrain, verdict_text
+from fixtures.fake_responses import serve_fake_openai
 from fixtures.mouse_only_app import serve_mouse_only_app
 from fixtures.study_project import study_project
 from fixtures.todo_app import serve_todo_app
@@ -56,12 +57,11 @@ def todo_script() -> list:
         with serve_todo_app("good") as scratch:
             box, toggle, completed = measure(scratch, device, ["#new-todo", f"#todo-list li >> nth={before - 1} >> input.toggle",
                                                                 "#filters a[data-filter=completed]"], before)
-        script += [computer_call(click(*box), type_text("Buy oat milk"), keypress("ENTER"), batched=True,
-                                 call_id=f"add-{lane}"),
-                   verdict_message("passed", summary="I added it."),
-                   computer_call(click(*toggle), click(*completed), batched=True, call_id=f"done-{lane}"),
-                   verdict_message("passed", summary="It is under Completed.")]
-    return script
+        script += [[("click", *box), ("type", "Buy oat milk"), ("key", "ENTER")],
+                   [("final", verdict_text("passed", "I added it."))],
+                   [("click", *toggle), ("click", *completed)],
+                   [("final", verdict_text("passed", "It is under Completed."))]]
+    return ScriptBrain(script)
 
 
 @pytest.mark.parametrize("variant", ["good", "defective"])
@@ -71,10 +71,10 @@ def test_model_participants_study_the_todo_app_and_only_the_checks_decide_reache
         MODEL_LAB.format(id="model-study", scenario="todo-study", personas="desk-clicker, phone-commuter"),
         encoding="utf-8")
     script = todo_script()
-    with serve_fake_responses(script) as fake, serve_todo_app(variant) as url:
+    with serve_fake_openai(script) as fake, serve_todo_app(variant) as url:
         openai_env(monkeypatch, fake.base_url)
         run = cli("run", "--study", "model-study", "--app-url", url, "--json")
-    assert len(fake.response_requests()) == 8
+    assert len(fake.bodies()) == 8
     study = cli("review", "--json").json()["study"]
     counts = {t["taskId"]: (t["reached"], t["failed"], t["n"]) for t in study["tasks"]}
     detail = json.loads((project / run.json()["artifactRoot"] / "study.json").read_text())
@@ -94,7 +94,7 @@ def test_model_participants_study_the_todo_app_and_only_the_checks_decide_reache
         draft = json.loads((project / run.json()["artifactRoot"] / "feedback" / "draft.json").read_text())
         assert (draft["failure_owner"], draft["source_candidate_id"]) == ("target-app", "study-task-complete-and-filter")
     # The model was told the goal, never the success checks; its key never reached a file.
-    told = json.dumps(fake.response_requests())
+    told = json.dumps(fake.bodies())
     assert "Add \\\"Buy oat milk\\\" to your todo list." in told
     assert "#/completed" not in told and "#todo-list" not in told
     assert files_containing(project, CANARY_KEY) == []
@@ -117,15 +117,14 @@ def test_stop_when_ends_a_model_that_would_otherwise_go_on(cli, project, monkeyp
             message, send = centre(page, "#message"), centre(page, "#send")
             context.close()
         # Every turn asks for more: write, send, and again — forever (sticky).
-        endless = computer_call(click(*message), type_text("Hello"), click(*send), batched=True, call_id="again")
-        endless.sticky = True
-        with serve_fake_responses([endless]) as fake:
+        endless = ScriptBrain([[("click", *message), ("type", "Hello"), ("click", *send)]], endless=True)
+        with serve_fake_openai(endless) as fake:
             openai_env(monkeypatch, fake.base_url)
             run = cli("run", "--study", "model-contact", "--app-url", url, "--json")
     assert run.exit_code == 0, run.stdout + run.stderr
     detail = json.loads((project / run.json()["artifactRoot"] / "study.json").read_text())
     attempt, = detail["lanes"][0]["attempts"]
     assert (attempt["stoppedBy"], attempt["steps"], attempt["outcome"]) == ("stopWhen", 3, "reached")
-    assert len(fake.response_requests()) == 1  # ended inside the first turn, before asking the model again
+    assert len(fake.bodies()) == 1  # ended inside the first turn, before asking the model again
     report = json.loads((project / run.json()["artifactRoot"] / "actors" / f"{detail['lanes'][0]['id']}-send.json").read_text())
     assert report["status"] == "passed" and report["reason"].startswith("Ended by the study: stopWhen matched")

@@ -99,11 +99,12 @@ def parse_verdict(text: str, *, default_where: str = "") -> Verdict | None:
 
 def _json_objects(text: str) -> list[dict[str, Any]]:
     """Objects from fenced blocks first; bare objects anywhere in the text when no fence holds one."""
-    found = [obj for block in FENCE.findall(text) for obj in _objects_in(block)]
-    return found or _objects_in(text)
+    found = [obj for block in FENCE.findall(text) for obj in objects_in(block)]
+    return found or objects_in(text)
 
 
-def _objects_in(text: str) -> list[dict[str, Any]]:
+def objects_in(text: str) -> list[dict[str, Any]]:
+    """Every JSON object written anywhere in `text`, in order."""
     decoder, objects, index = json.JSONDecoder(), [], 0
     while (index := text.find("{", index)) != -1:
         try:

@@ -22,10 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mimetic.actors.budget import TIMEOUT_ENV, ActorBudget, RunBudget, run_budget_for
-from mimetic.actors.openai_cua import MODEL_ENV, resolve_model
-from mimetic.actors.preflight import Preflight, preflight_actor
-from mimetic.actors.session import run_actor
+from mimetic.actors.actor import Actor, Brief, Preflight
+from mimetic.actors.budget import KEEP_SCREENSHOTS_ENV, TIMEOUT_ENV, ActorBudget, RunBudget, run_budget_for
+from mimetic.actors.registry import MODEL_ENV, make_actor
 from mimetic.bundle.store import RunStore
 from mimetic.clock import now_iso
 from mimetic.contracts.evidence import ActorReport
@@ -39,25 +38,32 @@ if TYPE_CHECKING:
 FIRST_ENV = "MIMETIC_OSS_META_ACTOR_FIRST"
 REQUIRE_ENV = "MIMETIC_OSS_META_REQUIRE_ACTOR"
 # The non-secret actor-control flags a sandbox may see (it never runs the actor; they only describe it).
-FORWARDED_ENV = (FIRST_ENV, REQUIRE_ENV, TIMEOUT_ENV, MODEL_ENV)
+FORWARDED_ENV = (FIRST_ENV, REQUIRE_ENV, TIMEOUT_ENV, MODEL_ENV, KEEP_SCREENSHOTS_ENV)
+DEFAULT_KIND = "openai-cua"  # the actor a lane gets when only the flags ask for one
 
 
 @dataclass(frozen=True)
 class LaneActorPlan:
-    enabled: bool  # an actor runs in each lane (lab actor.kind openai-cua, or either flag set)
+    enabled: bool  # an actor runs in each lane (a lab actor.kind other than none, or either flag set)
     first: bool
     required: bool
-    model: str
+    actor: Actor
     lab_actor: LabActor | None = None
     run_budget: RunBudget = field(default_factory=RunBudget)  # shared by every lane of the run
+
+    @property
+    def model(self) -> str | None:
+        return self.actor.model
 
     @classmethod
     def resolve(cls, lab_actor: LabActor | None = None, environ: Mapping[str, str] | None = None) -> LaneActorPlan:
         environ = os.environ if environ is None else environ
         first, required = _flag(environ, FIRST_ENV), _flag(environ, REQUIRE_ENV)
-        ActorBudget.resolve(lab_actor, environ=environ)  # a malformed timeout is a usage error now, not mid-run
-        enabled = first or required or (lab_actor is not None and lab_actor.kind in ("openai-cua", "explore"))
-        return cls(enabled=enabled, first=first, required=required, model=resolve_model(lab_actor, environ),
+        ActorBudget.resolve(lab_actor, environ=environ)  # a malformed setting is a usage error now, not mid-run
+        kind = lab_actor.kind if lab_actor is not None and lab_actor.kind != "none" else None
+        model_kind = DEFAULT_KIND if kind in (None, "explore") else kind  # the explorer needs no model actor
+        actor = make_actor(model_kind, model=lab_actor.model if lab_actor else None, environ=environ)
+        return cls(enabled=first or required or kind is not None, first=first, required=required, actor=actor,
                    lab_actor=lab_actor, run_budget=run_budget_for(lab_actor))
 
     @property
@@ -66,7 +72,7 @@ class LaneActorPlan:
         return self.lab_actor is not None and self.lab_actor.kind == "explore"
 
     def preflight(self) -> Preflight | None:
-        return preflight_actor() if self.enabled and not self.explorer else None
+        return self.actor.preflight() if self.enabled and not self.explorer else None
 
     def forwarded_env(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         environ = os.environ if environ is None else environ
@@ -78,20 +84,20 @@ def run_lane_actor(plan: LaneActorPlan, sandbox: LaneSandbox, *, store: RunStore
                    preflight: Preflight | None = None) -> ActorReport:
     """Drive the lane's screen with the same loop as the browser proof; always writes `actors/<stream>.json`."""
     if preflight is not None and not preflight.ok:
-        return _blocked(store, stream_id, plan.model, preflight.reason)
+        return _blocked(store, stream_id, plan, preflight.reason)
     try:
         computer = sandbox.computer()
     except MimeticError as exc:
-        return _blocked(store, stream_id, plan.model, f"The lane's screen is not reachable: {exc.message}")
+        return _blocked(store, stream_id, plan, f"The lane's screen is not reachable: {exc.message}")
     if computer is None:
-        return _blocked(store, stream_id, plan.model, "This lane's substrate has no screen for the actor to use.")
+        return _blocked(store, stream_id, plan, "This lane's substrate has no screen for the actor to use.")
     budget = ActorBudget.resolve(plan.lab_actor, run=plan.run_budget)
     if plan.explorer:
         from mimetic.explorer.report import run_on_computer
 
         return run_on_computer(computer, store=store, stream_id=stream_id, persona=persona, max_ms=budget.timeout_ms)
-    return run_actor(computer, store=store, stream_id=stream_id, persona=persona, scenario=scenario, goal=goal,
-                     budget=budget, model=plan.model)
+    return plan.actor.run(computer, Brief(goal=goal, persona=persona, scenario=scenario), budget=budget, store=store,
+                          stream_id=stream_id)
 
 
 def lane_outcome(status: str, reason: str, report: ActorReport | None, plan: LaneActorPlan) -> tuple[str, str]:
@@ -104,10 +110,10 @@ def lane_outcome(status: str, reason: str, report: ActorReport | None, plan: Lan
     return "blocked", compact_error(f"The lane's required actor did not pass ({outcome}).", 400)
 
 
-def _blocked(store: RunStore, stream_id: str, model: str, reason: str) -> ActorReport:
+def _blocked(store: RunStore, stream_id: str, plan: LaneActorPlan, reason: str) -> ActorReport:
     at = now_iso()
-    report = ActorReport(id=stream_id, kind="openai-cua", status="blocked", reason=compact_error(reason, 400),
-                         model=model, started_at=at, ended_at=at, cost_usd=0.0)
+    report = ActorReport(id=stream_id, kind=plan.actor.kind, status="blocked", reason=compact_error(reason, 400),
+                         model=plan.model, started_at=at, ended_at=at, cost_usd=0.0)
     store.write_json(f"actors/{stream_id}.json", report.to_json())
     return report
 

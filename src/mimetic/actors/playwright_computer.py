@@ -1,6 +1,7 @@
-"""`PlaywrightComputer`: OpenAI computer-use actions on a Playwright sync `Page` (the local substrate and
-`mimetic run --app-url --actor openai-cua`). Coordinates are viewport CSS pixels, the same space as
-the viewport screenshot the model sees."""
+"""`PlaywrightComputer`: mimetic's computer actions on a Playwright sync `Page` (the local substrate and
+`mimetic run --app-url --actor ...`). Coordinates are viewport CSS pixels, and so is the screenshot the
+model sees (`scale="css"`): on a DPR 3 phone viewport a model's (x, y) lands where it pointed, not at a
+third of it. `.page` is the live page, for actors that drive Playwright directly."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ KEYS: dict[str, str] = {
 }
 BUTTONS = {"left": "left", "right": "right", "wheel": "middle", "middle": "middle"}
 MAX_WAIT_MS = 10_000
-SETTLE_MS = 250  # after an action: time for the handlers it triggered to start their requests or navigation
 LOAD_TIMEOUT_MS = 5000
 
 
@@ -46,7 +46,7 @@ class PlaywrightComputer:
         self.size = (int(viewport["width"]), int(viewport["height"]))
 
     def screenshot(self) -> bytes:
-        return self.page.screenshot(type="png", timeout=10_000)
+        return self.page.screenshot(type="png", scale="css", timeout=10_000)
 
     def current_url(self) -> str | None:
         return self.page.url
@@ -114,10 +114,10 @@ class PlaywrightComputer:
                 self.page.keyboard.up(name)
 
     def _settle(self) -> None:
-        """Let the page react (render, fetch, navigate) before the next screenshot."""
+        """A navigation the action started loads before the next action (the session's settle wait then waits
+        for the screen to stop changing)."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-        self.page.wait_for_timeout(SETTLE_MS)
         try:
             self.page.wait_for_load_state("load", timeout=LOAD_TIMEOUT_MS)
         except PlaywrightTimeout:

@@ -1,17 +1,21 @@
-"""`run_actor`: one persona uses the product through a `Computer` until it reaches a verdict or a limit.
+"""The computer-use loop, provider-neutral: a persona uses the product through a `Computer` until it reaches
+a verdict or a limit. `ModelActor` is a lane-level `Actor` (actors/actor.py) around one `Provider`.
 
 Runs in the mimetic process on the host, never in a sandbox: the model key stays in this process's
 memory (registered with the redactor) and no file, transcript or screenshot name ever holds it.
 
 Evidence, all through the run store (atomic, redacted):
-  actors/<stream>.json               the ActorReport (mimetic.actor.v1), rewritten as the actor works
+  actors/<stream>.json               the ActorReport (mimetic.actor.v1) with one entry per model turn (tokens,
+                                     cached tokens, cost, latency, requests), rewritten as the actor works
   actors/<stream>-transcript.ndjson  one line per action (typed text redacted) plus the final message
-  screenshots/<stream>-actor-NNN.png the screen after each model turn (never inline in the transcript)
+  screenshots/<stream>-actor-NNN.png the settled screen after model turn NNN (never inline in the transcript)
 
-How a lane ends: the model's structured verdict (passed / blocked / failed); `timed_out` when the
-wall time or the step budget runs out; `blocked` for a pending safety check (never acknowledged),
-a spent USD budget, a missing or rejected key or an exhausted quota; `failed` for a loop of identical
-actions, a computer that stopped working, any other API error, or a reply without a verdict.
+How a lane ends: the model's structured verdict (passed / blocked / failed); `timed_out` when the wall
+time, the turn budget (`maxSteps`) or the action budget (`maxActions`) runs out, or when a rate limit or
+server error outlasts the deadline; `blocked` for a pending safety check (never acknowledged), a spent
+USD budget, a missing or rejected key, an unavailable model or an exhausted quota; `failed` for a loop
+(the same actions leaving the screen unchanged, turn after turn), a computer that stopped working, any
+other API error, or a reply without a verdict.
 """
 
 from __future__ import annotations
@@ -22,36 +26,53 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mimetic.actors.actor import Brief, Preflight
 from mimetic.actors.budget import ActorBudget
 from mimetic.actors.computer import Action, Computer
 from mimetic.actors.instructions import Verdict, build_instructions, first_message, parse_verdict
-from mimetic.actors.openai_cua import (
-    ActorApiError, ResponsesActor, Turn, make_client, resolve_model, tool_environment,
+from mimetic.actors.providers.base import (
+    BLOCKING, HistoryPolicy, ModelTurn, Provider, ProviderError, Screen,
 )
-from mimetic.actors.rates import cost_usd, rate_date, rate_for
+from mimetic.actors.rates import cost_usd, missing_rate_message, rate_date, rate_for
+from mimetic.actors.retry import Attempts, DeadlineReached, call_with_retries
+from mimetic.actors.settle import fingerprint, settled_screenshot
 from mimetic.bundle.store import RunStore
 from mimetic.clock import now_iso
-from mimetic.contracts.evidence import ActorReport, Finding, TokenUsage
-from mimetic.contracts.manifests import Persona, Scenario
+from mimetic.contracts.evidence import ActorReport, ActorTurn, Finding, TokenUsage
 from mimetic.errors import MimeticError
-from mimetic.safety.redact import compact_error, redact_text, register_secret
+from mimetic.safety.redact import compact_error, redact_text
 
-KEY_ENV = "OPENAI_API_KEY"
-LOOP_REPEATS = 3  # this many identical actions in a row is a loop, not progress
-NOT_PROGRESS = frozenset({"wait", "screenshot"})  # waiting for a slow page is not a loop; steps bound it
+SKIP_PREFLIGHT_ENV = "MIMETIC_OSS_META_SKIP_ACTOR_PREFLIGHT"
+PREFLIGHT_TIMEOUT_S = 30.0
+LOOP_REPEATS = 3  # this many turns with the same actions and an unchanged screen is a loop, not progress
+NOT_PROGRESS = frozenset({"wait", "screenshot"})  # waiting for a slow page is not a loop; budgets bound it
 TAIL_CHARS = 2000
 NOTE_CHARS = 300
 NUDGE = ("Do not ask for confirmation. If you are finished, reply now with your summary and the fenced JSON "
          "verdict block described in your instructions; otherwise keep working toward the goal.")
 
 
-def run_actor(computer: Computer, *, store: RunStore, stream_id: str, persona: Persona | None = None,
-              scenario: Scenario | None = None, goal: str, budget: ActorBudget | None = None,
-              model: str | None = None) -> ActorReport:
-    """Let the persona pursue `goal` on `computer`; returns (and writes) the lane's ActorReport. Never raises
-    for an actor outcome; only KeyboardInterrupt passes through (after the report says `interrupted`)."""
-    return _Session(computer, store=store, stream_id=stream_id, persona=persona, scenario=scenario, goal=goal,
-                    budget=budget, model=model).run()
+class ModelActor:
+    """A lane actor driven by a computer-use model behind `provider`."""
+
+    def __init__(self, kind: str, provider: Provider):
+        self.kind, self.provider, self.model = kind, provider, provider.model
+
+    def preflight(self) -> Preflight:
+        """Is the model available to this key? Asked without a model turn (models.retrieve or the like)."""
+        if (os.environ.get(SKIP_PREFLIGHT_ENV) or "").strip() == "1":
+            return Preflight("skipped", f"Actor preflight skipped ({SKIP_PREFLIGHT_ENV}=1).", self.model)
+        check = self.provider.check_model(PREFLIGHT_TIMEOUT_S)
+        if check.available:
+            return Preflight("passed", f"Actor preflight passed: {check.reason}", self.model)
+        status = "blocked" if check.kind in BLOCKING else "failed"
+        return Preflight(status, f"Actor preflight: {check.reason}", self.model)
+
+    def run(self, surface: Computer, brief: Brief, *, budget: ActorBudget, store: RunStore,
+            stream_id: str) -> ActorReport:
+        """Let the persona pursue the brief's goal; returns (and writes) the lane's ActorReport. Never raises for
+        an actor outcome; only KeyboardInterrupt passes through (after the report says `interrupted`)."""
+        return _Session(self, surface, brief, budget=budget, store=store, stream_id=stream_id).run()
 
 
 class _Stop(Exception):
@@ -65,19 +86,20 @@ class _Stop(Exception):
 
 
 class _Session:
-    def __init__(self, computer: Computer, *, store: RunStore, stream_id: str, persona: Persona | None,
-                 scenario: Scenario | None, goal: str, budget: ActorBudget | None, model: str | None):
-        self.computer, self.store, self.stream_id = computer, store, stream_id
-        self.persona, self.scenario, self.goal = persona, scenario, goal
-        self._budget, self.model = budget, model or resolve_model()
+    def __init__(self, actor: ModelActor, computer: Computer, brief: Brief, *, budget: ActorBudget, store: RunStore,
+                 stream_id: str):
+        self.actor, self.provider, self.model = actor, actor.provider, actor.model
+        self.computer, self.brief, self.budget = computer, brief, budget
+        self.store, self.stream_id = store, stream_id
         self.report_path = f"actors/{stream_id}.json"
         self.transcript_path = f"actors/{stream_id}-transcript.ndjson"
         self.started_at, self.started = now_iso(), time.monotonic()
-        self.deadline = self.started
+        self.deadline = self.started + budget.timeout_ms / 1000
         self.steps = 0
-        self.input_tokens = self.output_tokens = 0
+        self.turns: list[ActorTurn] = []
         self.lines: list[dict[str, Any]] = []
-        self.recent: list[Action] = []
+        self.stuck: list[tuple[Action, ...]] = []  # actions of the latest consecutive turns that changed nothing
+        self.warnings: list[str] = []
         self.last_text = ""
 
     # --- outer shell: every outcome becomes a written report -------------------------------
@@ -85,8 +107,6 @@ class _Session:
     def run(self) -> ActorReport:
         self._write_progress()
         try:
-            self.budget = self._budget or ActorBudget.resolve()
-            self.deadline = self.started + self.budget.timeout_ms / 1000
             verdict = self._loop()
         except _Stop as stop:
             return self._finish(stop.status, stop.reason, findings=list(stop.findings),
@@ -104,68 +124,66 @@ class _Session:
     # --- the loop -----------------------------------------------------------------------------
 
     def _loop(self) -> Verdict:
-        api_key = (os.environ.get(KEY_ENV) or "").strip()
-        if not api_key:
-            raise _Stop("blocked", f"{KEY_ENV} is not set, so the openai-cua actor did not start (no OpenAI call was "
-                                   "made). Export it or load it with --env-file.")
-        register_secret(api_key)
         run_budget = self.budget.run
         if run_budget is not None and run_budget.exhausted():
             raise _Stop("blocked", f"The run's USD budget (${run_budget.max_usd:g}, actor.maxUsdPerRun) was already "
                                    "spent before this lane's actor started.")
-        if self.budget.caps_usd and rate_for(self.model) is None:
-            raise _Stop("blocked", f"Model {self.model} has no rate in the rate table ({rate_date()}), so the USD "
-                                   "budget cannot be enforced; the actor did not start.")
-        size = tuple(self.computer.size)
-        actor = ResponsesActor(make_client(api_key), model=self.model, size=size,
-                               environment=tool_environment(self.computer),
-                               instructions=build_instructions(self.persona, self.scenario, self.goal))
+        if rate_for(self.model) is None:
+            if self.budget.caps_usd:
+                raise _Stop("blocked", missing_rate_message(self.model) + " The actor did not start.")
+            self.warnings.append(f"Model {self.model} has no rate in the rate table ({rate_date()}); its cost is "
+                                 "unknown (null), not 0.")
+        width, height = (int(n) for n in self.computer.size)
+        screen = Screen(width, height, getattr(self.computer, "environment", "linux"))
+        try:
+            conversation = self.provider.open(
+                instructions=build_instructions(self.brief.persona, self.brief.scenario, self.brief.goal),
+                screen=screen, history=HistoryPolicy(keep_screenshots=self.budget.keep_screenshots))
+        except ProviderError as error:
+            raise _Stop("blocked" if error.kind in BLOCKING else "failed", error.reason) from None
         shot = self._screenshot(0)
-        turn = self._ask(lambda timeout: actor.begin(first_message(self.goal), shot, timeout))
+        turn = self._ask(lambda timeout: conversation.begin(first_message(self.brief.goal), shot, timeout))
         nudged = False
         while True:
-            self._account(turn)
             if turn.text:
                 self.last_text = turn.text
-            if not turn.calls:
+            if not turn.actions:
                 verdict = parse_verdict(turn.text, default_where=self._where())
                 if verdict is None and not nudged:
                     nudged = True
                     self._line("message", text=turn.text)
                     self._check_usd()  # the nudge is one more paid request
-                    turn = self._ask(lambda timeout: actor.say(NUDGE, timeout))
+                    turn = self._ask(lambda timeout: conversation.say(NUDGE, timeout))
                     continue
                 self._line("final", text=turn.text)
                 if verdict is None:
                     raise _Stop("failed", "actor gave no structured verdict")
                 return verdict
             self._check_usd()
-            # Any pending check stops the turn before any of its actions runs (not only the later calls').
-            checks = [check for call in turn.calls for check in call.safety_checks]
-            if checks:
-                raise _Stop("blocked", "OpenAI raised a pending safety check, which mimetic never acknowledges "
-                                       "on its own: " + "; ".join(checks), safety_checks=checks)
-            outputs = []
+            # Any pending check stops the turn before any of its actions runs.
+            if turn.safety_checks:
+                checks = list(turn.safety_checks)
+                raise _Stop("blocked", f"{self.provider.name} raised a pending safety check, which mimetic never "
+                                       "acknowledges on its own: " + "; ".join(checks), safety_checks=checks)
+            before = shot
+            first = len(self.lines)
             note = turn.reasoning or turn.text
-            for call in turn.calls:
-                first = len(self.lines)
-                for action in call.actions:
-                    self._act(action, note)
-                    note = ""
-                shot = self._screenshot(self.steps)
-                if len(self.lines) > first:
-                    self.lines[-1]["screenshot"] = self._shot_path(self.steps)
-                outputs.append((call.call_id, shot))
-                self._write_transcript()
-            turn = self._ask(lambda timeout: actor.after(outputs, timeout))
+            for action in turn.actions:
+                self._act(action, note)
+                note = ""
+            shot = self._screenshot(len(self.turns))
+            if len(self.lines) > first:
+                self.lines[-1]["screenshot"] = self._shot_path(len(self.turns))
+            self._write_transcript()
+            self._guard_loop(turn.actions, before, shot)
+            turn = self._ask(lambda timeout: conversation.after(shot, timeout))
 
     def _act(self, action: Action, note: str) -> None:
-        if self.steps >= self.budget.max_steps:
-            raise _Stop("timed_out", f"The actor used its whole step budget ({self.budget.max_steps} actions, "
-                                     "actor.maxSteps) without reaching a verdict.")
+        if self.steps >= self.budget.max_actions:
+            raise _Stop("timed_out", f"The actor used its whole action budget ({self.budget.max_actions} actions, "
+                                     "actor.maxActions) without reaching a verdict.")
         if time.monotonic() >= self.deadline:
             raise _Stop("timed_out", self._timeout_reason())
-        self._guard_loop(action)
         self.steps += 1
         self._line(action.kind, args=_args(action), text=note)
         try:
@@ -173,46 +191,63 @@ class _Session:
         except Exception as exc:
             raise _computer_failed(action.kind, exc) from None
 
-    def _guard_loop(self, action: Action) -> None:
-        if action.kind in NOT_PROGRESS:
+    def _guard_loop(self, actions: tuple[Action, ...], before: bytes, after: bytes) -> None:
+        """A loop is the same actions leaving the screen unchanged LOOP_REPEATS turns in a row (3x ArrowDown in
+        one turn, or a wait while a page loads, is not)."""
+        if all(a.kind in NOT_PROGRESS for a in actions) or fingerprint(before) != fingerprint(after):
+            self.stuck = []
             return
-        self.recent = (self.recent + [action])[-LOOP_REPEATS:]
-        if len(self.recent) == LOOP_REPEATS and all(a == action for a in self.recent):
-            described = _describe(action)
-            finding = Finding(observed=f"The actor repeated the same action {LOOP_REPEATS} times ({described}) "
-                                       "without making progress.", where=self._where(), severity="low", owner="actor")
-            raise _Stop("failed", f"Loop guard: the actor repeated the same action {LOOP_REPEATS} times in a row "
-                                  f"({described}); stopped.", (finding,))
+        self.stuck = [a for a in self.stuck if a == actions] + [actions]
+        if len(self.stuck) < LOOP_REPEATS:
+            return
+        described = "; ".join(_describe(a) for a in actions)
+        finding = Finding(observed=f"The actor repeated the same actions {LOOP_REPEATS} times ({described}) and the "
+                                   "screen did not change.", where=self._where(), severity="low", owner="actor")
+        raise _Stop("failed", f"Loop guard: the same actions left the screen unchanged {LOOP_REPEATS} turns in a row "
+                              f"({described}); stopped.", (finding,))
 
-    def _ask(self, call: Callable[[float], Turn]) -> Turn:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
+    def _ask(self, call: Callable[[float], ModelTurn]) -> ModelTurn:
+        """One model turn, retried inside the deadline; recorded with its tokens, cost and latency."""
+        if len(self.turns) >= self.budget.max_steps:
+            raise _Stop("timed_out", f"The actor used its whole turn budget ({self.budget.max_steps} model turns, "
+                                     "actor.maxSteps) without reaching a verdict.")
+        if time.monotonic() >= self.deadline:
             raise _Stop("timed_out", self._timeout_reason())
+        attempts, started = Attempts(), time.monotonic()
         try:
-            return call(remaining)
-        except ActorApiError as exc:
-            if exc.status == "timed_out" and time.monotonic() >= self.deadline - 0.05:
-                raise _Stop("timed_out", self._timeout_reason()) from None
-            raise _Stop(exc.status, exc.reason) from None
-
-    def _account(self, turn: Turn) -> None:
-        self.input_tokens += turn.input_tokens
-        self.output_tokens += turn.output_tokens
-        spent = cost_usd(self.model, turn.input_tokens, turn.output_tokens)
-        if self.budget.run is not None and spent is not None:
-            self.budget.run.charge(spent)
+            turn = call_with_retries(call, self.deadline, attempts)
+        except DeadlineReached as reached:
+            last = f" The last answer was: {reached.last.reason}" if reached.last else ""
+            raise _Stop("timed_out", self._timeout_reason() + f" ({reached.attempts} request(s) for the last turn.)"
+                        + last) from None
+        except ProviderError as error:
+            raise _Stop("blocked" if error.kind in BLOCKING else "failed", error.reason) from None
+        usage = turn.usage
+        cost = cost_usd(self.model, usage)
+        self.turns.append(ActorTurn(
+            index=len(self.turns) + 1, tokens=TokenUsage(input=usage.input_tokens, output=usage.output_tokens,
+                                                         cached=usage.cached_tokens),
+            cost_usd=None if cost is None else round(cost, 6), latency_ms=int((time.monotonic() - started) * 1000),
+            requests=attempts.count, actions=len(turn.actions)))
+        if self.budget.run is not None and cost is not None:
+            self.budget.run.charge(cost)
         self._write_progress()
+        return turn
 
     def _check_usd(self) -> None:
         """Before acting on a turn: a spent budget stops the lane (the final verdict of a turn is still kept)."""
         lane_cap, run = self.budget.max_usd_per_lane, self.budget.run
-        spent = cost_usd(self.model, self.input_tokens, self.output_tokens)
+        spent = self._cost()
         if lane_cap is not None and spent is not None and spent >= lane_cap:
             raise _Stop("blocked", f"The lane's USD budget is spent: ${spent:.4f} of ${lane_cap:g} "
                                    "(actor.maxUsdPerLane).")
         if run is not None and run.exhausted():
             raise _Stop("blocked", f"The run's USD budget is spent: ${run.spent:.4f} of ${run.max_usd:g} "
                                    "(actor.maxUsdPerRun).")
+
+    def _cost(self) -> float | None:
+        costs = [t.cost_usd for t in self.turns]
+        return None if any(c is None for c in costs) else round(sum(c for c in costs if c is not None), 6)
 
     def _timeout_reason(self) -> str:
         return f"The actor ran out of wall time ({self.budget.timeout_ms} ms, MIMETIC_OSS_META_ACTOR_TIMEOUT_MS or " \
@@ -224,8 +259,9 @@ class _Session:
         return f"screenshots/{self.stream_id}-actor-{index:03d}.png"
 
     def _screenshot(self, index: int) -> bytes:
+        """The settled screen (unchanged for the settle window, bounded), stored as turn `index`'s screenshot."""
         try:
-            png = self.computer.screenshot()
+            png = settled_screenshot(self.computer.screenshot, self.budget.settle, self.deadline)
         except Exception as exc:
             raise _computer_failed("take a screenshot", exc) from None
         self.store.write_bytes(self._shot_path(index), png)
@@ -238,7 +274,7 @@ class _Session:
             return f"step {self.steps}"
 
     def _line(self, kind: str, *, args: dict[str, Any] | None = None, text: str = "") -> None:
-        line: dict[str, Any] = {"step": self.steps, "at": now_iso(), "kind": kind}
+        line: dict[str, Any] = {"step": self.steps, "turn": len(self.turns), "at": now_iso(), "kind": kind}
         if args:
             line["args"] = args
         if text:
@@ -253,13 +289,16 @@ class _Session:
                                                             for line in self.lines))
 
     def _report(self, status: str, reason: str, **fields: Any) -> ActorReport:
-        cost = cost_usd(self.model, self.input_tokens, self.output_tokens)
-        spent = self.input_tokens or self.output_tokens
+        tokens = TokenUsage(input=sum(t.tokens.input for t in self.turns),
+                            output=sum(t.tokens.output for t in self.turns),
+                            cached=sum(t.tokens.cached for t in self.turns))
+        cost = self._cost()
         return ActorReport(
-            id=self.stream_id, kind="openai-cua", status=status, reason=compact_error(reason, 400), model=self.model,
-            started_at=self.started_at, duration_ms=int((time.monotonic() - self.started) * 1000), steps=self.steps,
-            tokens=TokenUsage(input=self.input_tokens, output=self.output_tokens), cost_usd=cost,
-            rate_date=rate_date() if spent and cost is not None else None,
+            id=self.stream_id, kind=self.actor.kind, provider=self.provider.name, status=status,
+            reason=compact_error(reason, 400), model=self.model, started_at=self.started_at,
+            duration_ms=int((time.monotonic() - self.started) * 1000), steps=self.steps, tokens=tokens,
+            cost_usd=cost, rate_date=rate_date() if self.turns and cost is not None else None,
+            turns=list(self.turns), warnings=list(self.warnings),
             transcript_path=self.transcript_path if self.lines else None, **fields)
 
     def _write_progress(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mimetic.actors.registry import ACTOR_KINDS
 from mimetic.browser.chromium import DESKTOP, SURFACES, Surface, find_chromium, launch_chromium
 from mimetic.browser.lane import ActorHook, LaneResult, run_lane
 from mimetic.browser.scenarios import ProofPlan, plan_proof
@@ -25,7 +26,7 @@ from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.project import Project
 from mimetic.safety.urls import validate_app_url
 
-SUPPORTED_ACTORS = ("openai-cua", "explore")
+SUPPORTED_ACTORS = (*ACTOR_KINDS, "explore")
 DEFAULT_SIMS = 2
 MAX_TIMEOUT_MS = 600_000
 # Worst lane wins: any failure makes the run fail; an unreachable app makes it blocked.
@@ -105,14 +106,18 @@ def _actor_hook(request: ProofRequest, surface: Surface) -> ActorHook | None:
                              request.timeout_ms)
     if request.actor is None or surface is not DESKTOP:
         return None
+    from mimetic.actors.actor import Brief
+    from mimetic.actors.budget import ActorBudget
     from mimetic.actors.playwright_computer import PlaywrightComputer
-    from mimetic.actors.session import run_actor
+    from mimetic.actors.registry import make_actor
 
     scenario = request.plan.scenarios[0] if request.plan.scenarios else None
+    actor = make_actor(request.actor or "openai-cua")
+    brief = Brief(goal=request.plan.goal, persona=request.persona_model, scenario=scenario)
 
     def hook(page: Any):
-        return run_actor(PlaywrightComputer(page), store=request.store, stream_id=DESKTOP.stream_id,
-                         persona=request.persona_model, scenario=scenario, goal=request.plan.goal)
+        return actor.run(PlaywrightComputer(page), brief, budget=ActorBudget.resolve(), store=request.store,
+                         stream_id=DESKTOP.stream_id)
 
     return hook
 
@@ -223,6 +228,7 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
     lanes: list[LaneResult] = []
     try:
         with launch_chromium(request.chromium) as launched:
+            store.create()  # the --run-id is taken here, atomically, or MIMETIC_RUN_EXISTS
             log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
             for surface in request.surfaces:
                 lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,

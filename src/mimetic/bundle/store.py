@@ -16,8 +16,10 @@ from mimetic.contracts.bundle import LatestRun, Review, RunBundle
 from mimetic.errors import MimeticError
 from mimetic.project import Project, refuse_symlinked_planes
 from mimetic.safety.redact import redact_text, redact_value
+from mimetic.safety.regular import read_json
+from mimetic.safety.terminal import strip_controls
 
-RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
+RUN_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,127}\Z")  # \Z: `$` would accept a trailing newline
 
 
 def validate_run_id(run_id: str) -> str:
@@ -43,7 +45,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, redact_text(text).encode("utf-8"))
+    # Text files (review.md, log tails) are read in terminals: no control sequences, redacted.
+    atomic_write_bytes(path, strip_controls(redact_text(text)).encode("utf-8"))
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
@@ -79,16 +82,39 @@ class RunStore:
         self.project = project
         self.run_id = validate_run_id(run_id)
         self.dir = project.runs_dir / run_id
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._uncreated = False  # a new run whose directory this process has not made yet
 
     @classmethod
     def new(cls, project: Project, run_id: str) -> "RunStore":
-        """A store for a run about to be written; an existing run is never overwritten or mixed into."""
+        """A store for a run about to be written; an existing run is never overwritten or mixed into.
+
+        The directory is made by `create()` (or the first write), atomically: of several processes
+        given the same --run-id, exactly one gets it and the others MIMETIC_RUN_EXISTS."""
         refuse_symlinked_planes(project)
         store = cls(project, run_id)
         if store.dir.exists():
-            raise MimeticError("MIMETIC_RUN_EXISTS", f"Run {run_id} already exists; pick another --run-id.")
+            raise store._exists()
+        store._uncreated = True
         return store
+
+    def _exists(self) -> MimeticError:
+        return MimeticError("MIMETIC_RUN_EXISTS", f"Run {self.run_id} already exists; pick another --run-id.")
+
+    def create(self) -> None:
+        """Make a new run's directory (mkdir, never exist_ok); a no-op once made."""
+        with self._lock:
+            if not self._uncreated:
+                return
+            try:
+                self.dir.parent.mkdir(parents=True, exist_ok=True)
+                self.dir.mkdir()
+            except FileExistsError:
+                raise self._exists() from None
+            except OSError as error:
+                raise MimeticError("MIMETIC_WRITE_FAILED", f"Could not create {self.artifact_root}: "
+                                                           f"{error.strerror or error}.") from None
+            self._uncreated = False
 
     @property
     def artifact_root(self) -> str:
@@ -97,19 +123,25 @@ class RunStore:
     def path(self, relative: str) -> Path:
         return contained(self.dir, relative)
 
+    def _target(self, relative: str) -> Path:
+        """Where a write goes; the first write of a new run makes its directory."""
+        if self._uncreated:
+            self.create()
+        return self.path(relative)
+
     def write_json(self, relative: str, data: Any) -> Path:
-        return _write(self.path(relative), atomic_write_json, data)
+        return _write(self._target(relative), atomic_write_json, data)
 
     def write_text(self, relative: str, text: str) -> Path:
-        return _write(self.path(relative), atomic_write_text, text)
+        return _write(self._target(relative), atomic_write_text, text)
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
-        return _write(self.path(relative), atomic_write_bytes, data)
+        return _write(self._target(relative), atomic_write_bytes, data)
 
     def append_line(self, relative: str, line: str) -> Path:
         """One redacted line appended with a single O_APPEND write and flushed to disk: a crash right
         after it still leaves the line, and readers never see half of it (ndjson journals)."""
-        return _write(self.path(relative), _append, (redact_text(line.rstrip("\n")) + "\n").encode("utf-8"))
+        return _write(self._target(relative), _append, (redact_text(line.rstrip("\n")) + "\n").encode("utf-8"))
 
     def write_bundle(self, bundle: RunBundle, *, markdown: str) -> None:
         """run.json, review.json, review.md and events.ndjson together, each atomically.
@@ -154,14 +186,11 @@ def _write(path: Path, writer: Callable[[Path, Any], None], payload: Any) -> Pat
 
 
 def load_bundle_file(path: Path) -> RunBundle:
-    from pydantic import ValidationError
-
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return RunBundle.model_validate(data)
+        return RunBundle.model_validate(read_json(path))
     except FileNotFoundError:
         raise MimeticError("MIMETIC_RUN_NOT_FOUND", f"No run.json in {path.parent.name}.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # FIFO, device, huge, nested, not JSON, not a bundle
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise MimeticError("MIMETIC_INVALID_RUN_BUNDLE", f"run.json is not a valid run bundle: {first}") from None
 
@@ -172,7 +201,7 @@ def resolve_run(project: Project, run: str | None) -> RunStore:
     if run == "latest":
         pointer = project.runs_dir / "latest.json"
         try:
-            data = json.loads(pointer.read_text(encoding="utf-8"))
+            data = read_json(pointer)
             run_id = LatestRun.model_validate(data).run_id
         except (OSError, ValueError):
             raise MimeticError("MIMETIC_RUN_NOT_FOUND", "No Mimetic run found: .mimetic/runs/latest.json is missing.") from None
@@ -193,7 +222,7 @@ def list_runs(project: Project) -> list[dict[str, Any]]:
                 continue
             created, mode, verdict = None, None, None
             try:
-                data = json.loads((child / "run.json").read_text(encoding="utf-8"))
+                data = read_json(child / "run.json")
                 created, mode = data.get("createdAt"), data.get("mode")
                 verdict = (data.get("review") or {}).get("verdict")
             except (OSError, ValueError, AttributeError):

@@ -25,6 +25,9 @@ class Outcome:
     data: dict[str, Any]
     exit_code: int = 0
     human: Printer | None = None
+    # Credentials this process made for the user to use (a served Observer's token and tokened URL):
+    # set into the document after redaction, which would otherwise blank the `?token=` they carry.
+    issued: dict[str, Any] | None = None
 
 
 # Set by the root callback on every invocation (`mimetic --json verify`).
@@ -68,6 +71,7 @@ def error_document(error: MimeticError) -> dict[str, Any]:
 def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
     """Run one command body and turn its outcome or error into output and an exit code."""
     from mimetic.safety.redact import redact_text, redact_value
+    from mimetic.safety.terminal import strip_controls
 
     try:
         outcome = action()
@@ -76,7 +80,7 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
         if json_mode:
             print_json(redact_value(error_document(error)))
         else:
-            console(stderr=True).print(f"{error.code}: {error.message}", markup=False)
+            console(stderr=True).print(strip_controls(f"{error.code}: {error.message}"), markup=False)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         if json_mode:  # still exactly one JSON document on stdout
@@ -86,21 +90,26 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
             console(stderr=True).print("interrupted", markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     if json_mode or outcome.human is None:
-        print_json(redact_value(outcome.data))
+        print_json({**redact_value(outcome.data), **(outcome.issued or {})})
     else:
         outcome.human(outcome.data)
     raise typer.Exit(outcome.exit_code)
 
 
 def lines(*text: str, stderr: bool = False) -> None:
-    """Plain human lines (no rich markup interpretation, so `[target-cwd]` prints as is)."""
+    """Plain human lines (no rich markup interpretation, so `[target-cwd]` prints as is; no terminal control
+    sequences, which a log line or manifest could carry)."""
+    from mimetic.safety.terminal import strip_controls
+
     out = console(stderr=stderr)
     for line in text:
-        out.print(line, markup=False)
+        out.print(strip_controls(line), markup=False)
 
 
 def warnings_block(warnings: list[str]) -> None:
     if warnings:
+        from mimetic.safety.terminal import strip_controls
+
         out = console(stderr=True)
         for warning in warnings:
-            out.print(f"warning: {warning}", markup=False, style="yellow")
+            out.print(strip_controls(f"warning: {warning}"), markup=False, style="yellow")

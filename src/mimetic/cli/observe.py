@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         json: JsonOpt = False,
     ) -> None:
         from mimetic.cli._output import Outcome, execute, json_wanted
-        from mimetic.cli.watch import follow, print_observer
+        from mimetic.cli.watch import follow, issued, print_observer
 
         json_mode = json_wanted(json)
         served = []
@@ -35,14 +35,14 @@ def register(app: typer.Typer) -> None:
             server = ObserverServer(store.project, store.run_id, port=port)
             server.start()
             served.append(server)
-            result.server_url, result.observer_url = server.url, server.observer_url
+            result.server_url, result.observer_url, result.access_token = server.url, server.observer_url, server.token
             result.opened = wants_open(open_, json_mode=json_mode) and open_in_browser(server.observer_url)
 
             def show(data: dict) -> None:
                 print_observer(data)
                 follow(server, stopped="observe stopped")
 
-            return Outcome(result.to_json(), human=show)
+            return Outcome(result.to_json(), human=show, issued=issued(result))
 
         try:
             execute(json_mode, action)

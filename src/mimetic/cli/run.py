@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         lab: Annotated[Optional[str], typer.Argument(help="Lab id or path (same as `mimetic lab run`).")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Write synthetic contract evidence only.")] = False,
         app_url: Annotated[Optional[str], typer.Option("--app-url", help="Loopback URL of the app to prove, e.g. http://127.0.0.1:5173.")] = None,
-        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: explore (keyless, seeded), openai-cua, or auto (openai-cua with a model key, else explore); a study also takes scripted.")] = None,
+        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: explore (keyless, seeded), openai-cua, anthropic, openai-compatible, or auto (openai-cua with a model key, else explore); a study also takes scripted.")] = None,
         persona: Annotated[Optional[str], typer.Option("--persona", help="Persona id (mimetic/personas/<id>.yaml) the actor plays.")] = None,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the explorer's walk (--actor explore): same seed and app state, same findings.", min=0)] = 0,
         study: Annotated[Optional[str], typer.Option("--study", help="Run a study: a lab of kind study, or a scenario with tasks (personas x tasks, k/n reached).")] = None,

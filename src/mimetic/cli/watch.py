@@ -24,6 +24,13 @@ def print_observer(data: dict) -> None:
     warnings_block(data.get("warnings", []))
 
 
+def issued(result) -> dict | None:
+    """A served Observer's token and tokened URL, which JSON output must print unredacted."""
+    if result.access_token is None:
+        return None
+    return {"observerUrl": result.observer_url, "accessToken": result.access_token}
+
+
 def follow(server, *, stopped: str = "watch stopped") -> None:
     """Print the attached hint, serve until Ctrl-C, then say it stopped (exit code unchanged)."""
     from mimetic.cli._output import lines
@@ -106,6 +113,6 @@ def register(app: typer.Typer) -> None:
             # Attached, the operator's Ctrl-C ends a successful watch (exit 0) whatever the lab's verdict,
             # which the page and the printed result already show; a lab interrupted mid-run stays 130.
             exit_code = (EXIT_INTERRUPTED if outcome.interrupted else 0) if attached else outcome.exit_code
-            return Outcome(result.to_json(), exit_code=exit_code, human=show)
+            return Outcome(result.to_json(), exit_code=exit_code, human=show, issued=issued(result))
 
         execute(json_mode, action)

@@ -153,15 +153,28 @@ class Finding(Record):
 
 
 class TokenUsage(Record):
-    input: int = 0
+    input: int = 0  # every input token, the cached ones included
     output: int = 0
+    cached: int = 0  # the part of `input` read from a prompt cache (billed at the cached-input rate)
+
+
+class ActorTurn(Record):
+    """One model turn of an actor: what it cost and how long the model took (retries included)."""
+
+    index: int  # 1-based
+    tokens: TokenUsage = Field(default_factory=TokenUsage)
+    cost_usd: float | None = None  # None = the model has no rate
+    latency_ms: int = 0  # from the first request of the turn to its answer, backoff waits included
+    requests: int = 1  # requests made for this turn (more than 1 after retries)
+    actions: int = 0  # actions the turn asked for
 
 
 class ActorReport(Record):
     SCHEMA_ID: ClassVar[str] = ACTOR_SCHEMA
     schema_: Literal["mimetic.actor.v1"] = Field(ACTOR_SCHEMA, alias="schema")
     id: str  # the stream id the actor worked in
-    kind: Literal["openai-cua", "scripted-browser", "explore", "none"]
+    kind: Literal["openai-cua", "anthropic", "openai-compatible", "scripted-browser", "explore", "none"]
+    provider: str | None = None  # the model API ("openai", "anthropic", "openai-compatible"); None without a model
     status: Literal["not_started", "running", "passed", "failed", "blocked", "timed_out", "interrupted"]
     verdict: Literal["passed", "blocked", "failed"] | None = None
     reason: str = ""
@@ -169,9 +182,11 @@ class ActorReport(Record):
     started_at: str | None = None
     ended_at: str | None = None
     duration_ms: int = 0
-    steps: int = 0
+    steps: int = 0  # actions performed
     tokens: TokenUsage = Field(default_factory=TokenUsage)
     cost_usd: float | None = None  # None = unknown rate, never 0
+    turns: list[ActorTurn] = Field(default_factory=list)  # one per model turn, in order
+    warnings: list[str] = Field(default_factory=list)  # e.g. a model with no rate (its cost is null)
     rate_date: str | None = None
     safety_checks: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)

@@ -27,6 +27,10 @@ def _positive_int(value: Any) -> Any:
 
 
 PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
+# Lanes one run may plan (`sims`, `count`, `limit`, --sims, --count, --limit): more is a typo or an attack,
+# and every lane is a sandbox, a clone and a browser.
+MAX_LANES = 10_000
+LaneCount = Annotated[int, BeforeValidator(_positive_int), Field(le=MAX_LANES)]
 PublicToken = Annotated[str, Field(pattern=TOKEN_PATTERN, min_length=1, max_length=128)]
 
 
@@ -66,9 +70,11 @@ class LabDefaults(Manifest):
 
 
 class LabActor(Manifest):
-    kind: Literal["none", "openai-cua", "explore"] = "none"  # explore: the keyless explorer (local lanes)
+    kind: Literal["none", "openai-cua", "anthropic", "openai-compatible", "explore"] = "none"  # explore: keyless (local lanes)
     model: str | None = None
-    max_steps: PositiveInt | None = None
+    max_steps: PositiveInt | None = None  # model turns
+    max_actions: PositiveInt | None = None  # actions performed, over all turns
+    keep_screenshots: PositiveInt | None = None  # screenshots kept in each request's history
     max_usd_per_lane: float | None = Field(None, gt=0)
     max_usd_per_run: float | None = Field(None, gt=0)
     timeout_ms: PositiveInt | None = None
@@ -88,9 +94,9 @@ class Lab(Manifest):
     kind: Literal["synthetic", "oss-meta", "oss-smoke", "study"]
     title: str | None = None
     description: str | None = None
-    sims: PositiveInt | None = None
-    count: PositiveInt | None = None
-    limit: PositiveInt | None = None
+    sims: LaneCount | None = None
+    count: LaneCount | None = None
+    limit: LaneCount | None = None
     concurrency: PositiveInt | None = None
     substrate: Literal["e2b", "local"] | None = None
     repos: Annotated[list[str] | None, BeforeValidator(_repo_list)] = None

@@ -145,6 +145,7 @@ class ObserverResult(Record):
     events_path: str
     observer_url: str
     server_url: str | None = None
+    access_token: str | None = None  # a served Observer's token: every request needs ?token= (observerUrl has it)
     bundle_path: str
     opened: bool = False
     lab: dict[str, Any] | None = None  # the lab run's own result when watch ran a lab

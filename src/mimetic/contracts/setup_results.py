@@ -36,7 +36,7 @@ class EnvironmentEntry(Record):
     """Informational only: whether something is available, never its value."""
 
     name: str
-    kind: Literal["env-var", "executable"]
+    kind: Literal["env-var", "executable", "actor-model"]
     present: bool
     message: str
 

@@ -67,6 +67,8 @@ class StatsResult(Record):
     known_cost_usd: float = 0.0
     unknown_cost_runs: int = 0
     rate_dates: list[str] = Field(default_factory=list)
+    model_turns: int = 0  # model turns of every actor, from their per-turn entries
+    model_latency_ms: int = 0  # the models' answer time summed over those turns (retries included)
     durations: DurationStats = Field(default_factory=DurationStats)
     models: list[ModelStats] = Field(default_factory=list)
     # Studies: `reached` of `n` attempts per task and per persona, summed over the runs (by task id).

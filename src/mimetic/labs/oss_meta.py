@@ -14,6 +14,7 @@ from mimetic.contracts.bundle import (
     Embed, LabRef, PersonaRef, Review, RunBundle, ScenarioRef, Simulation, Stream, StreamArtifact, StreamUi,
     Terminal, Viewport,
 )
+from mimetic.contracts.manifests import MAX_LANES
 from mimetic.contracts.results import Assignment
 from mimetic.errors import MimeticError
 from mimetic.labs.synthetic import DRY_RUN_GAPS
@@ -45,8 +46,8 @@ class Lane:
 
 
 def validate_count(count: int | None, name: str = "--count") -> int:
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise MimeticError("MIMETIC_INVALID_OSS_COUNT", f"{name} must be a positive integer, got {count}.")
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_LANES:
+        raise MimeticError("MIMETIC_INVALID_OSS_COUNT", f"{name} must be a whole number from 1 to {MAX_LANES:,}, got {count}.")
     return count
 
 

@@ -10,6 +10,7 @@ from mimetic.clock import new_run_id, now_iso
 from mimetic.contracts.bundle import (
     CodexBlock, Embed, LabRef, Review, RunBundle, Simulation, Stream, StreamArtifact, StreamUi, Terminal, Viewport,
 )
+from mimetic.contracts.manifests import MAX_LANES
 from mimetic.contracts.results import RunResult
 from mimetic.errors import MimeticError
 from mimetic.project import Project
@@ -40,8 +41,8 @@ TEMPLATES = (
 
 def validate_sims(sims: int | None, default: int) -> int:
     value = default if sims is None else sims
-    if not isinstance(value, int) or value < 1:
-        raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a positive integer, got {sims}.")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_LANES:
+        raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a whole number from 1 to {MAX_LANES:,}, got {sims}.")
     return value
 
 

@@ -38,7 +38,7 @@ LANES_HOME = "/home/user/mimetic-lab"
 # What bootstrap.sh should assume on a desktop unless the runner says otherwise.
 DESKTOP_DEFAULTS = {"MIMETIC_LANE_DESKTOP": "1", "MIMETIC_LANE_LOG_TO_TERMINAL": "1", "MIMETIC_LANE_HOST": "0.0.0.0",
                     "MIMETIC_LANE_DISPOSABLE": "1", "MIMETIC_LANE_PYTHON": "python3"}
-SANDBOX_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+SANDBOX_ID = re.compile(r"[A-Za-z0-9_-]{1,128}\Z")
 # Names that hold credentials; matched on whole `_`-separated words so PATH or *_PATH stay public.
 SECRET_NAME = re.compile(r"(^|_)(API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|PAT|CREDENTIALS?|AUTH)(_|$)", re.IGNORECASE)
 

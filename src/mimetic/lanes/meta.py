@@ -174,8 +174,6 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
                            "actor.kind explore is not available on the e2b substrate yet (it needs the sandbox's browser "
                            "over CDP); use --substrate local, or actor.kind openai-cua. Nothing was started.")
     board = LaneBoard.create(project, store, lanes, LabRef(id=lab.id, kind=lab.kind, origin=resolved.origin), substrate)
-    board.publish()
-    board.log.mark("oss-meta.observer.ready", "Placeholder Observer written before any provider work.")
     warnings = list(warnings)
     if github_token() is None:
         warnings.append("No GH_TOKEN/GITHUB_TOKEN/GITHUB_PAT: public repos can clone, but private GitHub repos will "
@@ -187,8 +185,10 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
     choice: SubstrateChoice | None = None
     runner: LaneRunner | None = None
     interrupted = False
-    try:
+    try:  # from the first write on, a Ctrl-C still ends in an interrupted bundle (never a bare error)
         with signals_interrupt(), _reporter(options) as table:
+            board.publish()
+            board.log.mark("oss-meta.observer.ready", "Placeholder Observer written before any provider work.")
             board.reporter = table
             choice = open_substrate(substrate, project=project, run_id=store.run_id, keep=options.keep,
                                     sandboxed=not options.unsandboxed)
@@ -206,7 +206,9 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
         interrupted = True
     finally:
         board.reporter = None
-    with signals_ignored(interrupted):  # a second Ctrl-C (or SIGTERM) must not cut the final bundle short
+    # A (second) Ctrl-C or SIGTERM must not cut the final bundle and result short: the run would exist
+    # with no result document naming it.
+    with signals_ignored():
         if interrupted:
             _settle_interrupted(board, results)
         if runner is not None:
@@ -215,8 +217,8 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
         board.conclude(_review(board, results, substrate, verdict, choice),
                        ("oss-meta.run.completed", f"Meta-lab run ended with verdict {verdict}."))
         board.publish()
-    return LabRun(_result(project, store, board, results, repos, redact, substrate, verdict, warnings, runner),
-                  exit_code_for(verdict), store)
+        return LabRun(_result(project, store, board, results, repos, redact, substrate, verdict, warnings, runner),
+                      exit_code_for(verdict), store)
 
 
 def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[int, LaneResult], repos: list[str],

@@ -35,7 +35,7 @@ PREVIEW_PATTERNS = (
     "mimetic/coverage-matrix.md", "mimetic/adapters/app.yaml", "mimetic/personas/*", "mimetic/scenarios/*",
     "mimetic/labs/*.yaml",
 )
-SCRIPT_KEY = re.compile(r"^[A-Za-z0-9:_-]{1,80}$")
+SCRIPT_KEY = re.compile(r"[A-Za-z0-9:_-]{1,80}\Z")
 PRIVATE_NOTE = "Raw file previews are suppressed for token-backed/private OSS meta-lab runs."
 PUBLIC_NOTE = "Previews are limited to an allowlist, bounded, and secret-redacted; .env*, .npmrc and .git are never read."
 

@@ -22,6 +22,8 @@ Mode = Literal["file", "served", "export"]
 # data: URLs in an export); frames are only the runtime live views a served Observer overlays.
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; frame-src https: http://127.0.0.1:* http://localhost:*; base-uri 'none'; form-action 'none'")
+# frame-ancestors only works as a header (browsers ignore it, noisily, in a <meta>): served pages only.
+SERVED_CSP = CSP + "; frame-ancestors 'none'"
 
 DRY_RUN_WARNING = "Observer renders local contract evidence only; dry-run lanes do not claim product behavior proof."
 LIVE_WARNING = "Observer renders verified local evidence artifacts; runtime stream auth URLs are not persisted."

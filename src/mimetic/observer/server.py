@@ -4,28 +4,38 @@ Routes (upstream §5.2): `/` redirects to the page; `observer/index.html` and `o
 are built per request from `run.json` (cached until it or an actor report changes) with runtime-only
 stream URLs overlaid; `/_mimetic/history.json` lists runs; `/_mimetic/runs/<id>/<path>` serves another
 run; anything else is a file of the current run, contained (403 outside). Every answer is `no-store`.
+
+Access (like Jupyter): each server makes a random token; the printed URL carries it (`?token=`), and a
+request that presents it (query or cookie) gets a cookie for this port, so the page's own polling and
+images keep working. Anything else answers 403, so another local process cannot read run data.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import mimetypes
+import secrets
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from mimetic.bundle.store import RUN_ID_PATTERN, RunStore, contained, list_runs, load_bundle_file
 from mimetic.errors import MimeticError
 from mimetic.observer.data import actor_paths, build_observer_data
-from mimetic.observer.render import CSP, DATA_PATH, INDEX_PATH, render_html
+from mimetic.observer.render import SERVED_CSP, DATA_PATH, INDEX_PATH, render_html
 from mimetic.observer.runtime import RuntimeStreams, overlay, stream_urls
 from mimetic.project import Project
 from mimetic.safety.redact import redact_value
+from mimetic.safety.regular import read_json
 
 HISTORY_LIMIT = 80
+MAX_SEGMENT_BYTES = 255  # no file name on any filesystem mimetic writes to is longer
+CONNECTION_TIMEOUT = 30  # seconds a connection may sit idle before the server drops it
+LISTEN_BACKLOG = 128
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".json": "application/json; charset=utf-8",
     ".md": "text/markdown; charset=utf-8", ".ndjson": "application/x-ndjson; charset=utf-8",
@@ -75,7 +85,7 @@ class RunView:
             self._watched = actor_paths(bundle)
             return redact_value(build_observer_data(self.store.dir, bundle).to_json())
         try:  # no readable bundle (yet): fall back to the last rendered data file
-            return json.loads((self.store.dir / DATA_PATH).read_text(encoding="utf-8"))
+            return read_json(self.store.dir / DATA_PATH)
         except (OSError, ValueError):
             return None
 
@@ -112,6 +122,7 @@ class RunView:
 class ObserverHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], observer: ObserverServer):
         self.observer = observer
@@ -122,6 +133,7 @@ class ObserverHandler(BaseHTTPRequestHandler):
     server: ObserverHTTPServer
     server_version = "mimetic-observer"
     sys_version = ""
+    timeout = CONNECTION_TIMEOUT  # a client that connects and says nothing does not hold a thread forever
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the watch terminal shows the URL and Ctrl-C hint, not an access log
@@ -134,12 +146,23 @@ class ObserverHandler(BaseHTTPRequestHandler):
 
     def _handle(self, *, head: bool) -> None:
         observer = self.server.observer
+        self._set_cookie = False
         host = self.headers.get("Host")
         if host is not None and host.lower() not in observer.allowed_hosts:
             # A page on another site that rebinds its DNS to 127.0.0.1 must not read the run.
             self._send(HTTPStatus.FORBIDDEN, b"Host not allowed\n", "text/plain; charset=utf-8", head)
             return
-        path = unquote(urlsplit(self.path).path)
+        url = urlsplit(self.path)
+        presented = parse_qs(url.query).get("token", [None])[0]
+        if not observer.admits(presented, self.headers.get("Cookie")):
+            self._send(HTTPStatus.FORBIDDEN, b"Forbidden: open the URL mimetic printed (it carries the access token)\n",
+                       "text/plain; charset=utf-8", head)
+            return
+        self._set_cookie = presented is not None  # the first tokened request hands the browser its cookie
+        path = unquote(url.path)
+        if any(len(segment.encode("utf-8", "surrogateescape")) > MAX_SEGMENT_BYTES for segment in path.split("/")):
+            self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8", head)
+            return
         if path in ("/", "/observer", "/observer/"):
             self.send_response(HTTPStatus.FOUND)
             self.send_header("Location", "/observer/index.html")
@@ -185,6 +208,8 @@ class ObserverHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, target.read_bytes(), ctype, head)
 
     def _common_headers(self) -> None:
+        if getattr(self, "_set_cookie", False):
+            self.send_header("Set-Cookie", self.server.observer.cookie())
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
@@ -194,7 +219,7 @@ class ObserverHandler(BaseHTTPRequestHandler):
         self._common_headers()
         self.send_header("Content-Type", ctype)
         if ctype.startswith("text/html"):
-            self.send_header("Content-Security-Policy", CSP)
+            self.send_header("Content-Security-Policy", SERVED_CSP)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if not head:
@@ -215,16 +240,39 @@ class ObserverServer:
         self._httpd: ObserverHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.allowed_hosts: frozenset[str] = frozenset()
+        self.token = secrets.token_urlsafe(32)
 
     @property
     def url(self) -> str:
+        """The server's origin (requests to it still need the token)."""
         if self._httpd is None:
             raise RuntimeError("server not started")
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def observer_url(self) -> str:
-        return f"{self.url}/{INDEX_PATH}"
+        """The page's URL with the access token: the one URL to print or open."""
+        return f"{self.url}/{INDEX_PATH}?token={self.token}"
+
+    @property
+    def _cookie_name(self) -> str:
+        # Cookies are shared by every port of 127.0.0.1, so each server names its own.
+        return f"mimetic-observer-{self._httpd.server_address[1] if self._httpd else 0}"
+
+    def cookie(self) -> str:
+        return f"{self._cookie_name}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+
+    def admits(self, presented: str | None, cookie_header: str | None) -> bool:
+        """Whether a request carries this server's token, in its query or in its cookie."""
+        if presented is None and cookie_header:
+            from http.cookies import CookieError, SimpleCookie
+
+            try:
+                morsel = SimpleCookie(cookie_header).get(self._cookie_name)
+            except CookieError:
+                morsel = None
+            presented = morsel.value if morsel is not None else None
+        return presented is not None and hmac.compare_digest(presented.encode(), self.token.encode())
 
     def start(self) -> str:
         try:
@@ -268,7 +316,7 @@ class ObserverServer:
         if cached and cached[0] == key:
             return cached[1]
         try:
-            count = len(json.loads(path.read_text(encoding="utf-8")).get("streams") or [])
+            count = len(read_json(path).get("streams") or [])
         except (OSError, ValueError, AttributeError):
             count = 0
         self._stream_counts[run_id] = (key, count)
@@ -277,7 +325,7 @@ class ObserverServer:
     def history(self) -> dict[str, Any]:
         """Earlier runs for the history drawer (newest first, at most 80)."""
         try:
-            latest = json.loads((self.project.runs_dir / "latest.json").read_text(encoding="utf-8")).get("runId")
+            latest = read_json(self.project.runs_dir / "latest.json").get("runId")
         except (OSError, ValueError, AttributeError):
             latest = None
         current = self.current.store.run_id

@@ -68,8 +68,10 @@ def validate_request(request: WatchRequest) -> None:
     if not request.lab_ref and (flags := request.lab_only_flags()):
         raise _conflict(f"{', '.join(flags)} only apply to a lab (mimetic watch <lab>).")
     validate_port(request.port)
-    if options.sims is not None and options.sims < 1:
-        raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a positive integer, got {options.sims}.")
+    if options.sims is not None:
+        from mimetic.labs.synthetic import validate_sims
+
+        validate_sims(options.sims, 1)
 
 
 @dataclass
@@ -143,7 +145,7 @@ def run_watch(project: Project, request: WatchRequest, *, follow: bool,
         result.lab = lab_result.to_json()
     if follow:
         server_for(store.run_id)
-        result.server_url, result.observer_url = server.url, server.observer_url
+        result.server_url, result.observer_url, result.access_token = server.url, server.observer_url, server.token
         result.warnings.insert(0, POLL_WARNING)
     return Watch(result=result, exit_code=exit_code, server=server,
                  interrupted=bundle.review.verdict == "interrupted")

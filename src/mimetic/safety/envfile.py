@@ -10,7 +10,7 @@ from pathlib import Path
 from mimetic.errors import MimeticError
 from mimetic.safety.redact import SECRET_ENV_NAME, register_secret
 
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _loaded_files: list[Path] = []  # env files this process read: lane sandboxes shadow them
 

@@ -2,27 +2,36 @@
 
 Two sources of truth are scrubbed: well-known secret shapes (upstream §7.2) and the *values* of
 secrets this process knows about (environment variables with secret-like names and everything
-loaded from an `--env-file`), so a canary that matches no pattern is still caught.
+loaded from an `--env-file`), so a canary that matches no pattern is still caught. A known value is
+also caught encoded: base64 (standard and URL-safe, at each of the three byte alignments, so it is
+found inside a longer base64 blob), hex (lower and upper case) and URL-encoded (quoted, or every byte
+as `%XX`).
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import threading
+from functools import lru_cache
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
+# Each secret shape with the lower-case literals one of its matches must contain: a large text is only
+# searched with the (slow, case-insensitive) pattern when one of them is in it.
+SECRET_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # `(?<![a-z-])` keeps flags such as --ask-for-approval from tripping the sk- rule.
-    re.compile(r"(?<![a-z0-9-])sk-(?:proj-)?[a-z0-9_-]{20,}", re.IGNORECASE),
-    re.compile(r"\be2b_[a-z0-9_-]{12,}", re.IGNORECASE),
-    re.compile(r"\bgh[pousr]_[a-z0-9_]{12,}", re.IGNORECASE),
-    re.compile(r"\bgithub_pat_[a-z0-9_]{12,}", re.IGNORECASE),
-    re.compile(r"https?://[^\s\"'<>]*e2b[^\s\"'<>]*", re.IGNORECASE),
-    re.compile(r"-----BEGIN (?:RSA |OPENSSH |EC |DSA )?PRIVATE KEY-----", re.IGNORECASE),
-    re.compile(r"BEGIN (?:RSA|OPENSSH|PRIVATE) KEY", re.IGNORECASE),
-    re.compile(r"\bBearer\s+[a-z0-9._~+/-]{12,}=*", re.IGNORECASE),
+    (("sk-",), re.compile(r"(?<![a-z0-9-])sk-(?:proj-)?[a-z0-9_-]{20,}", re.IGNORECASE)),
+    (("e2b_",), re.compile(r"\be2b_[a-z0-9_-]{12,}", re.IGNORECASE)),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re.compile(r"\bgh[pousr]_[a-z0-9_]{12,}", re.IGNORECASE)),
+    (("github_pat_",), re.compile(r"\bgithub_pat_[a-z0-9_]{12,}", re.IGNORECASE)),
+    (("e2b",), re.compile(r"https?://[^\s\"'<>]*e2b[^\s\"'<>]*", re.IGNORECASE)),
+    (("-----begin",), re.compile(r"-----BEGIN (?:RSA |OPENSSH |EC |DSA )?PRIVATE KEY-----", re.IGNORECASE)),
+    (("begin ",), re.compile(r"BEGIN (?:RSA|OPENSSH|PRIVATE) KEY", re.IGNORECASE)),
+    (("bearer",), re.compile(r"\bBearer\s+[a-z0-9._~+/-]{12,}=*", re.IGNORECASE)),
 )
+SECRET_PATTERNS: tuple[re.Pattern[str], ...] = tuple(pattern for _, pattern in SECRET_RULES)
 REPLACEMENT = "[REDACTED_SECRET]"
 
 # Query keys whose values are credentials (token=, api_key=, password=, sig=, ...).
@@ -66,7 +75,38 @@ def known_secret_values() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+def encoded_forms(value: str) -> set[str]:
+    """The value and every encoding of it a log or file might carry (see the module docstring)."""
+    raw = value.encode("utf-8")
+    forms = {value, raw.hex(), raw.hex().upper(), quote(value, safe=""), quote_plus(value, safe=""),
+             "".join(f"%{byte:02X}" for byte in raw), "".join(f"%{byte:02x}" for byte in raw)}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        for shift in range(3):
+            # The value preceded by `shift` bytes: keep only the characters made of its own bits alone,
+            # which appear whatever surrounds it in a longer blob.
+            text = encode(b"\0" * shift + raw).decode("ascii")
+            forms.add(text[-(-8 * shift // 6): 8 * (shift + len(raw)) // 6])
+    return {form for form in forms if len(form) >= _MIN_SECRET_LEN}
+
+
+@lru_cache(maxsize=16)
+def _forms_of(values: tuple[str, ...]) -> tuple[str, ...]:
+    forms = set().union(*map(encoded_forms, values)) if values else set()
+    return tuple(sorted(forms, key=len, reverse=True))  # longest first, so a longer form is replaced whole
+
+
+def known_secret_forms() -> tuple[str, ...]:
+    """Every known secret value in every encoding, longest first."""
+    return _forms_of(tuple(known_secret_values()))
+
+
 _SECRET_RE = re.compile("|".join(f"(?:{p.pattern})" for p in SECRET_PATTERNS), re.IGNORECASE)
+
+
+def _shapes_in(text: str) -> list[re.Pattern[str]]:
+    """The secret shapes whose literals the text contains (the only ones worth searching it with)."""
+    lower = text.lower()
+    return [pattern for anchors, pattern in SECRET_RULES if any(anchor in lower for anchor in anchors)]
 
 
 def redact_url_params(text: str) -> str:
@@ -83,15 +123,17 @@ class _Redactor:
     """One snapshot of the known secret values, reused for every string of a single write."""
 
     def __init__(self) -> None:
-        values = known_secret_values()
-        self._values = re.compile("|".join(map(re.escape, values))) if values else None
+        self._forms = known_secret_forms()
 
     def text(self, text: str) -> str:
         if not text:
             return text
-        if self._values is not None:
-            text = self._values.sub(REPLACEMENT, text)
-        text = _SECRET_RE.sub(REPLACEMENT, text)
+        # Substring tests are fast; a regex is built only from the forms this text actually holds.
+        present = [form for form in self._forms if form in text]
+        if present:
+            text = re.compile("|".join(map(re.escape, present))).sub(REPLACEMENT, text)
+        if _shapes_in(text):
+            text = _SECRET_RE.sub(REPLACEMENT, text)
         if "@" in text:
             text = _URL_USERINFO.sub(USERINFO_REPLACEMENT, text)
         return redact_url_params(text) if "=" in text else text
@@ -118,11 +160,9 @@ def redact_value(value: Any) -> Any:
 def find_secrets(text: str) -> list[str]:
     """Names of the rules a text trips (never the matched values themselves)."""
     found = []
-    for value in known_secret_values():
-        if value in text:
-            found.append("known secret value")
-            break
-    for pattern in SECRET_PATTERNS:
+    if any(form in text for form in known_secret_forms()):
+        found.append("known secret value")
+    for pattern in _shapes_in(text):
         if pattern.search(text):
             found.append(f"pattern {pattern.pattern[:24]}…")
     for match in _URL_QUERY.finditer(text):

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from mimetic.errors import MimeticError
 
-SLUG_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+SLUG_PATTERN = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")  # \Z: `$` also matches before a final newline
 DEFAULT_REPOS = ("CorentinTh/it-tools", "drawdb-io/drawdb", "maciekt07/TodoApp", "lissy93/dashy")
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mimetic.actors.providers.base import Usage
 from mimetic.actors.rates import cost_usd
 from mimetic.bundle.store import RunStore
 from mimetic.contracts.manifests import LabJudge, ScenarioTask
@@ -105,7 +106,7 @@ class Judge:
             status = getattr(exc, "status_code", None)
             what = f"HTTP {status}" if status else type(exc).__name__
             return JudgeVerdict(status="error", rationale=f"The judge call failed ({what}).", **base)
-        cost = cost_usd(self.model, tokens_in, tokens_out)
+        cost = cost_usd(self.model, Usage(input_tokens=tokens_in, output_tokens=tokens_out))
         grade = parse_grade(text)
         if grade is None:
             return JudgeVerdict(status="error", rationale=compact_error(f"The judge gave no verdict: {text}", 300),

@@ -76,10 +76,10 @@ class ModelParticipant:
         self.cost_usd: float | None = 0.0
 
     def attempt(self, attempt: Attempt, brief: Brief, start_url: str) -> SelfReport:
+        from mimetic.actors.actor import Brief as ActorBrief
         from mimetic.actors.budget import ActorBudget
-        from mimetic.actors.openai_cua import resolve_model
         from mimetic.actors.playwright_computer import PlaywrightComputer
-        from mimetic.actors.session import run_actor
+        from mimetic.actors.registry import make_actor
 
         del start_url  # the harness already opened it; the participant starts from the page it sees
         stream_id = f"{attempt.lane_id}-{attempt.task.id}"
@@ -89,8 +89,8 @@ class ModelParticipant:
                              max_usd_per_lane=lab.max_usd_per_lane)
         screen = GatedComputer(PlaywrightComputer(attempt.page), attempt)
         try:
-            report = run_actor(screen, store=attempt.store, stream_id=stream_id, goal=brief.text(), budget=budget,
-                               model=resolve_model(self.lab_actor))
+            report = make_actor(self.kind, model=lab.model).run(screen, ActorBrief(goal=brief.text()), budget=budget,
+                                                                store=attempt.store, stream_id=stream_id)
         except AttemptOver as over:
             self.cost_usd = _settle(attempt.store, stream_id, over)
             raise

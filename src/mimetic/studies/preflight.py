@@ -109,7 +109,7 @@ def _app_url_check(project: Project, url: str | None) -> list[PreflightCheck]:
 
 def _providers(lab: Lab) -> list[tuple[str, str, str | None]]:
     """(provider, why, model or None) for every provider a live run would use."""
-    from mimetic.actors.openai_cua import resolve_model
+    from mimetic.actors.registry import make_actor
 
     needed = []
     if lab.substrate == "e2b":
@@ -117,7 +117,7 @@ def _providers(lab: Lab) -> list[tuple[str, str, str | None]]:
     actor = lab.actor
     if actor is not None and actor.kind not in ("none", "scripted"):
         provider = ACTOR_PROVIDERS.get(actor.kind, actor.kind)
-        needed.append((provider, f"the {actor.kind} actor", resolve_model(actor)))
+        needed.append((provider, f"the {actor.kind} actor", make_actor(actor.kind, model=actor.model).model))
     if lab.judge is not None:
         needed.append((lab.judge.provider, "the judge", lab.judge.model or DEFAULT_JUDGE_MODELS[lab.judge.provider]))
     return needed
