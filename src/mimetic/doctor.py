@@ -49,6 +49,28 @@ def _project_checks(root: Path) -> list[Check]:
     ]
 
 
+def _manifest_check(root: Path) -> Check:
+    """Every authored YAML under mimetic/ loads as its schema says (the same loader every run uses)."""
+    from mimetic.contracts.base import Manifest
+    from mimetic.contracts.registry import schema_models
+    from mimetic.manifests import load_manifest, load_yaml
+
+    models = schema_models()
+    paths = sorted([*(root / "mimetic").rglob("*.yaml"), *(root / "mimetic").rglob("*.yml")])
+    loaded = 0
+    for path in paths:
+        display = path.relative_to(root).as_posix()
+        try:
+            data = load_yaml(path, "MIMETIC_MANIFEST_INVALID", display)
+            model = models.get(data.get("schema")) if isinstance(data, dict) else None
+            if model is not None and issubclass(model, Manifest):
+                load_manifest(path, model, display=display)
+                loaded += 1
+        except MimeticError as error:
+            return Check(name="mimetic manifests", ok=False, message=f"{error.code}: {error.message}")
+    return Check(name="mimetic manifests", ok=True, message=f"{loaded} manifest(s) load")
+
+
 def _environment() -> list[EnvironmentEntry]:
     entries = [
         EnvironmentEntry(name=name, kind="env-var", present=bool(os.environ.get(name)),
@@ -86,5 +108,7 @@ def _bubblewrap() -> EnvironmentEntry:
 def run_doctor(cwd: str | Path) -> DoctorResult:
     root = Path(cwd).expanduser().resolve()
     checks = _project_checks(root)
+    if (root / "mimetic").is_dir():
+        checks.append(_manifest_check(root))
     return DoctorResult(ok=all(check.ok for check in checks), cwd=str(root), checks=checks,
                         environment=_environment())

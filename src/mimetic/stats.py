@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mimetic.bundle.store import RUN_ID_PATTERN
+from mimetic.bundle.store import readable_run_id
 from mimetic.contracts.evidence import ActorReport, TokenUsage
 from mimetic.contracts.stats import DurationStats, DurationSummary, ModelStats, RunStats, StatsResult
 from mimetic.contracts.study import OUTCOMES, PersonaTally, StudySummary, TaskTally
@@ -110,7 +110,7 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
     run_durations: list[int] = []
     root = project.runs_dir
     for run_dir in sorted(root.iterdir()) if root.is_dir() else []:
-        if not run_dir.is_dir() or not RUN_ID_PATTERN.match(run_dir.name):
+        if not run_dir.is_dir() or not readable_run_id(run_dir.name):
             continue
         try:
             data = read_json(run_dir / "run.json")

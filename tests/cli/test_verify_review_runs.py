@@ -99,7 +99,7 @@ def test_review_prints_the_verified_review_and_runs_lists_newest_first(cli, proj
     _dry_run(cli, "older")
     _dry_run(cli, "newer")
     review = cli("review", "--json").json()
-    assert review["runId"] == "newer" and review["review"]["verdict"] == "contract_proof_only"
+    assert review["runId"] == "newer" and review["verdict"] == "contract_proof_only"
     runs = cli("runs", "--json").json()
     assert [r["runId"] for r in runs["runs"]] == ["newer", "older"] and runs["latest"] == "newer"
 

@@ -91,11 +91,13 @@ def test_watch_a_synthetic_lab_runs_it_and_carries_its_result(cli, project):
     assert json.loads((project / data["bundlePath"]).read_text())["lab"]["id"] == "first-run"
 
 
-def test_watch_the_oss_meta_lab_dry_run_renders_its_lanes(cli, project):
+def test_watch_the_oss_meta_lab_prints_the_lab_result_with_its_observer_nested(cli, project):
     data = cli("watch", "--lab", "oss", "--dry-run", "--count", "3", "--run-id", "oss-watch", "--json").json()
-    assert data["runId"] == "oss-watch" and data["streamCount"] == 3
-    assert data["lab"]["schema"] == "mimetic.oss-meta-lab-result.v1"
-    lanes = json.loads((project / data["observerDataPath"]).read_text())["streams"]
+    assert data["schema"] == "mimetic.oss-meta-lab-result.v1" and data["runId"] == "oss-watch"
+    observer = data["observer"]
+    assert observer["schema"] == "mimetic.observer-result.v1" and observer["streamCount"] == 3
+    assert observer["observerPath"] == ".mimetic/runs/oss-watch/observer/index.html"
+    lanes = json.loads((project / observer["observerDataPath"]).read_text())["streams"]
     assert {lane["kindLabel"] for lane in lanes} == {"Browser"}
 
 

@@ -40,13 +40,25 @@ def test_explicit_path_and_yml_suffix_are_accepted_with_a_warning(cli, project):
     assert data["origin"] == "explicit" and any(".yml" in w for w in data["warnings"])
 
 
-def test_unknown_field_names_file_line_and_field_and_writes_nothing(cli, project):
+def test_unknown_field_is_a_warning_with_file_line_field_and_did_you_mean(cli, project):
+    _write(project, "mimetic/labs/odd.yaml", "schema: mimetic.lab.v1\nid: odd\nkind: synthetic\nsimz: 2\n")
+    result = cli("lab", "run", "odd", "--json")
+    assert result.exit_code == 0, result.stdout
+    assert "mimetic/labs/odd.yaml:4: simz: unknown field (did you mean 'sims'?)" in result.json()["warnings"]
+    listed = cli("lab", "list", "--json").json()
+    assert "odd" in [lab["id"] for lab in listed["labs"]]
+
+
+def test_strict_mode_makes_an_unknown_field_exit_2_and_write_nothing(cli, project):
     _write(project, "mimetic/labs/bad.yaml", "schema: mimetic.lab.v1\nid: bad\nkind: synthetic\nsurprise: 1\n")
-    result = cli("lab", "run", "bad", "--json")
-    assert result.exit_code == 2
-    error = result.json()["error"]
-    assert error["code"] == "MIMETIC_LAB_INVALID"
-    assert error["message"].startswith("mimetic/labs/bad.yaml:4: surprise:")
+    for argv, env in ((("--strict", "lab", "run", "bad", "--json"), None),
+                      (("lab", "run", "bad", "--json"), {"MIMETIC_STRICT": "1"})):
+        result = cli(*argv, env=env)
+        assert result.exit_code == 2
+        error = result.json()["error"]
+        assert error["code"] == "MIMETIC_LAB_INVALID"
+        assert error["message"].startswith("mimetic/labs/bad.yaml:4: surprise: unknown field")
+    assert cli("--strict", "lab", "list", "--json").exit_code == 2
     assert not (project / ".mimetic").exists()
 
 

@@ -128,7 +128,7 @@ CASES = [
     bad("env-file-value-not-echoed", "watch --env-file app.env", "MIMETIC_ENV_FILE_INVALID", "line 2",
         files={"app.env": "A_TOKEN=fine-value-1\nB_TOKEN='s3cr3t-value' trailing\n"}, never_shown="s3cr3t-value"),
     # --- lab manifests ------------------------------------------------------------------------------
-    bad("lab-unknown-field", "lab run broken", "MIMETIC_LAB_INVALID", "mimetic/labs/broken.yaml:4: bogus:",
+    bad("lab-unknown-field-strict", "--strict lab run broken", "MIMETIC_LAB_INVALID", "mimetic/labs/broken.yaml:4: bogus:",
         "unknown field", files=lab(LAB_HEAD + "bogus: 1\n")),
     bad("lab-yaml-syntax-error", "lab run broken", "MIMETIC_LAB_INVALID", "mimetic/labs/broken.yaml:4:",
         "YAML syntax error", files=lab(LAB_HEAD + "title: a: b\nsims: 2\n")),
@@ -155,7 +155,7 @@ CASES = [
     bad("lab-not-found", "lab run nowhere", "MIMETIC_LAB_NOT_FOUND", "nowhere"),
     bad("lab-synthetic-live", "lab run first-run --live", "MIMETIC_LAB_OPTION_CONFLICT", "synthetic"),
     # --- committed personas and scenarios, loaded by run --dry-run and run --app-url ---------------
-    bad("persona-unknown-field", "run --dry-run", "MIMETIC_PERSONA_INVALID",
+    bad("persona-unknown-field-strict", "--strict run --dry-run", "MIMETIC_PERSONA_INVALID",
         "mimetic/personas/synthetic-new-user.yaml:4: mood:", "unknown field",
         files={"mimetic/personas/synthetic-new-user.yaml": PERSONA_OK + "mood: grumpy\n"}),
     bad("persona-empty-name", "run --dry-run", "MIMETIC_PERSONA_INVALID",

@@ -50,14 +50,38 @@ def build_instructions(persona: Persona | None, scenario: Scenario | None, goal:
         lines += ["", f"Persona: {persona.name}" + (f" - {persona.summary}" if persona.summary else ""),
                   f"- Patience: {traits.patience}; technical confidence: {traits.technical_confidence}; "
                   f"accessibility needs: {traits.accessibility_needs.replace('_', ' ')}."]
+        lines += _profile_lines(persona)
         if persona.constraints:
             lines += ["- Constraints:"] + [f"  - {c}" for c in persona.constraints]
     lines += ["", f"Goal: {goal}"]
     if scenario is not None:
         lines.append(f"Scenario: {scenario.title}")
         lines += [f"- {step.name}: {step.expectation}" for step in scenario.steps]
+        lines += _brief_lines(scenario)
     lines += ["", RULES, "", VERDICT_FORMAT]
     return "\n".join(lines)
+
+
+def _profile_lines(persona: Persona) -> list[str]:
+    """The persona fields 0.1.5's authoring guide asks for, when the author wrote them."""
+    out = []
+    for label, value in (("Experience", persona.experience_level), ("Risk tolerance", persona.risk_tolerance),
+                         ("Accessibility", persona.accessibility_needs)):
+        if value:
+            out.append(f"- {label}: {value.replace('_', ' ')}.")
+    for label, items in (("Motivations", persona.motivations), ("Device assumptions", persona.device_assumptions)):
+        if items:
+            out += [f"- {label}:"] + [f"  - {item}" for item in items]
+    return out
+
+
+def _brief_lines(scenario: Scenario) -> list[str]:
+    out = [f"- {label}: {value}" for label, value in (("Surface", scenario.surface), ("Intent", scenario.intent))
+           if value]
+    for label, items in (("You succeeded if", scenario.success_signals), ("Signs of failure", scenario.failure_signals)):
+        if items:
+            out += [f"- {label}:"] + [f"  - {item}" for item in items]
+    return out
 
 
 def first_message(goal: str) -> str:

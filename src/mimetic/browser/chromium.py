@@ -56,12 +56,14 @@ SURFACES = (DESKTOP, MOBILE)
 
 def find_chromium() -> str:
     """The Chromium executable to launch, or MIMETIC_BROWSER_UNAVAILABLE naming how to get one."""
-    configured = os.environ.get("MIMETIC_CHROMIUM", "").strip()
+    # MIMETIC_BROWSER_COMMAND is 0.1.5's name for the same setting
+    configured = (os.environ.get("MIMETIC_CHROMIUM", "").strip()
+                  or os.environ.get("MIMETIC_BROWSER_COMMAND", "").strip())
     candidate = configured or DEFAULT_CHROMIUM
     path = Path(candidate) if os.sep in candidate else Path(shutil.which(candidate) or candidate)
     if path.is_file() and os.access(path, os.X_OK):
         return str(path)
-    where = f"MIMETIC_CHROMIUM={configured}" if configured else DEFAULT_CHROMIUM
+    where = configured if configured else DEFAULT_CHROMIUM
     raise MimeticError("MIMETIC_BROWSER_UNAVAILABLE", f"No Chromium executable at {where}. {INSTALL_HINT}")
 
 

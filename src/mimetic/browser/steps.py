@@ -244,6 +244,8 @@ def run_browser_step(step: BrowserStep, start_url: str, ctx: StepContext) -> lis
 def start_url_of(app_url: str, scenario: Scenario) -> str:
     """Where a scenario starts: the app URL itself for startPath "/", else the start path joined to it."""
     start_path = scenario.browser.start_path if scenario.browser else "/"
+    if start_path == "/" and scenario.start_path:  # 0.1.5's scenario-level start URL
+        start_path = scenario.start_path
     return app_url if start_path == "/" else urljoin(app_url, start_path)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from mimetic.clock import now_iso
-from mimetic.contracts.bundle import LatestRun, Review, RunBundle
+from mimetic.contracts.bundle import TARGET_CWD_MARKER, LatestRun, Review, RunBundle
 from mimetic.errors import MimeticError
 from mimetic.project import Project, refuse_symlinked_planes
 from mimetic.safety.redact import redact_text, redact_value
@@ -20,15 +20,25 @@ from mimetic.safety.regular import read_json
 from mimetic.safety.terminal import strip_controls
 
 RUN_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,127}\Z")  # \Z: `$` would accept a trailing newline
+# Runs written by mimetic-cli 0.1.5 are read too: its default ids keep the ISO stamp's upper-case T/Z
+# (`dryrun-2026-06-05T05-01-02-003Z-…`) and it used --run-id verbatim. Never used for a new run.
+LEGACY_RUN_ID_PATTERN = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+LEGACY_ID_RULE = "run id outside today's lower-case shape accepted for reading (0.1.5 id)"
+LEGACY_CWD_RULE = "absolute cwd in run.json read as [target-cwd] (0.1.5 stored the absolute path)"
 
 
-def validate_run_id(run_id: str) -> str:
-    if not RUN_ID_PATTERN.match(run_id or ""):
-        raise MimeticError(
-            "MIMETIC_INVALID_RUN_ID",
-            f"Run ids are lower-case letters, digits and dashes (at most 128): {redact_text(run_id)!r}",
-        )
-    return run_id
+def readable_run_id(run_id: str) -> bool:
+    return bool(RUN_ID_PATTERN.match(run_id) or LEGACY_RUN_ID_PATTERN.match(run_id))
+
+
+def validate_run_id(run_id: str, *, reading: bool = False) -> str:
+    """A run id for a new run (lower-case shape only), or with `reading`, also a 0.1.5 run's id."""
+    if RUN_ID_PATTERN.match(run_id or "") or (reading and LEGACY_RUN_ID_PATTERN.match(run_id or "")):
+        return run_id
+    raise MimeticError(
+        "MIMETIC_INVALID_RUN_ID",
+        f"Run ids are lower-case letters, digits and dashes (at most 128): {redact_text(run_id)!r}",
+    )
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -78,9 +88,9 @@ def contained(root: Path, relative: str) -> Path:
 class RunStore:
     """One run directory: `.mimetic/runs/<run-id>/`."""
 
-    def __init__(self, project: Project, run_id: str):
+    def __init__(self, project: Project, run_id: str, *, reading: bool = False):
         self.project = project
-        self.run_id = validate_run_id(run_id)
+        self.run_id = validate_run_id(run_id, reading=reading)
         self.dir = project.runs_dir / run_id
         self._lock = threading.RLock()
         self._uncreated = False  # a new run whose directory this process has not made yet
@@ -158,6 +168,10 @@ class RunStore:
         latest = LatestRun(run_id=self.run_id, path=self.artifact_root, updated_at=now_iso())
         return _write(self.project.runs_dir / "latest.json", atomic_write_json, latest.to_json())
 
+    @property
+    def legacy_id(self) -> bool:
+        return not RUN_ID_PATTERN.match(self.run_id)
+
     def load_bundle(self) -> RunBundle:
         return load_bundle_file(self.dir / "run.json")
 
@@ -187,12 +201,26 @@ def _write(path: Path, writer: Callable[[Path, Any], None], payload: Any) -> Pat
 
 def load_bundle_file(path: Path) -> RunBundle:
     try:
-        return RunBundle.model_validate(read_json(path))
+        data = read_json(path)
+        legacy_cwd = _legacy_cwd(data)
+        if legacy_cwd is not None:
+            data["cwd"] = TARGET_CWD_MARKER
+        bundle = RunBundle.model_validate(data)
+        bundle._legacy_cwd = legacy_cwd
+        return bundle
     except FileNotFoundError:
         raise MimeticError("MIMETIC_RUN_NOT_FOUND", f"No run.json in {path.parent.name}.") from None
     except (OSError, ValueError, RecursionError) as exc:  # FIFO, device, huge, nested, not JSON, not a bundle
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise MimeticError("MIMETIC_INVALID_RUN_BUNDLE", f"run.json is not a valid run bundle: {first}") from None
+
+
+def _legacy_cwd(data: Any) -> str | None:
+    """The absolute `cwd` a 0.1.5 bundle stored (today's bundles hold the marker), else None."""
+    cwd = data.get("cwd") if isinstance(data, dict) else None
+    if isinstance(cwd, str) and cwd != TARGET_CWD_MARKER and PurePosixPath(cwd).is_absolute():
+        return cwd
+    return None
 
 
 def resolve_run(project: Project, run: str | None) -> RunStore:
@@ -207,7 +235,7 @@ def resolve_run(project: Project, run: str | None) -> RunStore:
             raise MimeticError("MIMETIC_RUN_NOT_FOUND", "No Mimetic run found: .mimetic/runs/latest.json is missing.") from None
     else:
         run_id = run
-    store = RunStore(project, run_id)
+    store = RunStore(project, run_id, reading=True)
     if not (store.dir / "run.json").is_file():
         raise MimeticError("MIMETIC_RUN_NOT_FOUND", f"Run not found: {run_id}")
     return store
@@ -218,7 +246,7 @@ def list_runs(project: Project) -> list[dict[str, Any]]:
     runs = []
     if project.runs_dir.is_dir():
         for child in project.runs_dir.iterdir():
-            if not child.is_dir() or not RUN_ID_PATTERN.match(child.name):
+            if not child.is_dir() or not readable_run_id(child.name):
                 continue
             created, mode, verdict = None, None, None
             try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from mimetic.bundle.store import RunStore, load_bundle_file, resolve_run
+from mimetic.bundle.store import LEGACY_CWD_RULE, LEGACY_ID_RULE, RunStore, load_bundle_file, resolve_run
 from mimetic.contracts.bundle import RunBundle
 from mimetic.contracts.results import Check, ErrorInfo, VerifyResult
 from mimetic.errors import MimeticError
@@ -53,6 +53,19 @@ def _check_paths(store: RunStore, bundle: RunBundle) -> list[Check]:
     return checks
 
 
+def _without_legacy_cwd(store: RunStore, legacy_cwd: str, findings: list) -> list:
+    """A 0.1.5 run.json stored its absolute cwd: that one value reads as the marker; anything else still counts."""
+    from mimetic.safety.scan import scan_text
+
+    def still(finding) -> bool:
+        if finding.path != "run.json" or finding.problem != "absolute home or temp path":
+            return True
+        text = (store.dir / "run.json").read_text(encoding="utf-8", errors="replace")
+        return "absolute home or temp path" in scan_text(text.replace(json.dumps(legacy_cwd), '"[target-cwd]"'))
+
+    return [finding for finding in findings if still(finding)]
+
+
 def verify_store(project: Project, store: RunStore, run_label: str) -> VerifyResult:
     return _verify(project, store, run_label)[0]
 
@@ -87,6 +100,8 @@ def _verify(project: Project, store: RunStore, run_label: str) -> tuple[VerifyRe
                         message="review.json and review.md are present." if review_ok
                         else "review.json or review.md is missing or unreadable."))
     findings = scan_run_dir(store.dir)
+    if bundle is not None and bundle.legacy_cwd is not None:
+        findings = _without_legacy_cwd(store, bundle.legacy_cwd, findings)
     checks.append(Check(name="public-safety scan", ok=not findings,
                         message="No secret, token, local-path or browser-profile findings." if not findings
                         else f"{len(findings)} finding(s): " + "; ".join(str(f) for f in findings[:5])))
@@ -94,8 +109,14 @@ def _verify(project: Project, store: RunStore, run_label: str) -> tuple[VerifyRe
         checks.extend(_check_paths(store, bundle))
     else:
         checks.append(Check(name="local evidence artifacts exist", ok=False, message="No readable bundle to check."))
+    relaxed = [rule for rule, applies in ((LEGACY_ID_RULE, store.legacy_id),
+                                          (LEGACY_CWD_RULE, bundle is not None and bundle.legacy_cwd is not None))
+               if applies]
+    if relaxed:  # said out loud, so a 0.1.5 bundle never passes silently under looser rules
+        checks.append(Check(name="legacy bundle", ok=True,
+                            message="Read as a mimetic-cli 0.1.5 bundle; relaxed: " + "; ".join(relaxed) + "."))
     ok = all(check.ok for check in checks)
-    return VerifyResult(
+    return VerifyResult(relaxed_rules=relaxed, 
         ok=ok, cwd=str(project.root), run=run_label, run_id=store.run_id,
         bundle_path=f"{store.artifact_root}/run.json", checks=checks,
         error=None if ok else ErrorInfo(code="MIMETIC_INVALID_RUN_BUNDLE", message="Run bundle failed verification."),

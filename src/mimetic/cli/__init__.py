@@ -17,7 +17,7 @@ from mimetic.cli._output import set_root_json
 
 COMMAND_MODULES = (
     "init", "doctor", "run", "verify", "review", "runs", "watch", "observe", "export", "cleanup",
-    "stats", "lab", "feedback", "schema", "lane", "replay",
+    "stats", "lab", "feedback", "schema", "lane", "help", "replay",
 )
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # 0.1.5 (commander) answers -h too
 )
 
 
@@ -39,9 +40,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     json: JsonOpt = False,
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True, callback=_version),
+    strict: bool = typer.Option(False, "--strict", help="Unknown manifest fields are errors (exit 2), not warnings; also MIMETIC_STRICT=1."),
+    version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit.", is_eager=True, callback=_version),
 ) -> None:
     set_root_json(json)
+    # Reset per invocation (tests run many commands in one process); import the loader only if needed.
+    if strict or "mimetic.manifests" in sys.modules:
+        from mimetic.manifests import set_strict, take_warnings
+
+        set_strict(strict)
+        take_warnings()
 
 
 for _name in COMMAND_MODULES:
@@ -52,4 +60,8 @@ def main() -> None:
     # `pnpm mimetic -- watch` style: a leading `--` separator is tolerated.
     if len(sys.argv) > 1 and sys.argv[1] == "--":
         del sys.argv[1]
+    # `mimetic doctor --strict` reads naturally; --strict is a root option, so it is moved there.
+    if "--strict" in sys.argv[2:]:
+        sys.argv.remove("--strict")
+        sys.argv.insert(1, "--strict")
     app(prog_name="mimetic")

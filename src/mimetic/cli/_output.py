@@ -55,20 +55,30 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def error_document(error: MimeticError) -> dict[str, Any]:
+ErrorBase = dict[str, Any] | Callable[[], dict[str, Any]] | None
+
+
+def error_document(error: MimeticError, base: ErrorBase = None) -> dict[str, Any]:
+    """The failing command's own document: its result if it had one, else its schema and identifying
+    fields (`base`, as 0.1.5 prints them), else the generic cli-response envelope."""
+    info = {"code": error.code, "message": error.message}
     if error.result is not None:
         data = error.result.to_json() if hasattr(error.result, "to_json") else dict(error.result)
         data.setdefault("ok", False)
-        data["error"] = {"code": error.code, "message": error.message}
+        data["error"] = info
         return data
-    return {
-        "schema": "mimetic.cli-response.v1",
-        "ok": False,
-        "error": {"code": error.code, "message": error.message},
-    }
+    fields = dict((base() if callable(base) else base) or {})
+    schema = fields.pop("schema", "mimetic.cli-response.v1")
+    return {"schema": schema, "ok": False, **fields, "error": info}
 
 
-def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
+def resolved_cwd(cwd: str) -> str:
+    from pathlib import Path
+
+    return str(Path(cwd).expanduser().resolve())
+
+
+def execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBase = None) -> None:
     """Run one command body and turn its outcome or error into output and an exit code."""
     from mimetic.safety.redact import redact_text, redact_value
     from mimetic.safety.terminal import strip_controls
@@ -76,9 +86,10 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
     try:
         outcome = action()
     except MimeticError as error:
+        warnings_block(_manifest_warnings())
         error.message = redact_text(error.message)
         if json_mode:
-            print_json(redact_value(error_document(error)))
+            print_json(redact_value(error_document(error, error_base)))
         else:
             console(stderr=True).print(strip_controls(f"{error.code}: {error.message}"), markup=False)
         raise typer.Exit(error.exit_code) from None
@@ -89,11 +100,22 @@ def execute(json_mode: bool, action: Callable[[], Outcome]) -> None:
         else:
             console(stderr=True).print("interrupted", markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    found = _manifest_warnings()
+    if isinstance(outcome.data.get("warnings"), list):
+        outcome.data["warnings"] = list(dict.fromkeys([*found, *outcome.data["warnings"]]))
+    else:
+        warnings_block(found)
     if json_mode or outcome.human is None:
         print_json({**redact_value(outcome.data), **(outcome.issued or {})})
     else:
         outcome.human(outcome.data)
     raise typer.Exit(outcome.exit_code)
+
+
+def _manifest_warnings() -> list[str]:
+    """Unknown-field warnings from manifests this command loaded (none if it loaded no manifest)."""
+    manifests = sys.modules.get("mimetic.manifests")
+    return manifests.take_warnings() if manifests is not None else []
 
 
 def lines(*text: str, stderr: bool = False) -> None:

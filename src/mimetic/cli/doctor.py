@@ -1,4 +1,4 @@
-"""`mimetic doctor`: the four setup checks, plus what this machine can run (informational)."""
+"""`mimetic doctor`: the setup checks (manifests included), plus what this machine can run (informational)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from mimetic.cli._options import CwdOpt, JsonOpt
 
 
 def print_doctor(data: dict) -> None:
-    from mimetic.cli._output import lines
+    from mimetic.cli._output import lines, warnings_block
 
     lines(f"mimetic doctor {'ok' if data['ok'] else 'needs setup'}", f"cwd: {data['cwd']}")
     lines(*(f"- {'ok' if c['ok'] else 'missing'} {c['name']}: {c['message']}" for c in data["checks"]))
     lines("environment (informational):")
     lines(*(f"- {'found' if e['present'] else 'absent'} {e['name']}: {e['message']}" for e in data["environment"]))
+    warnings_block(data.get("warnings", []))
 
 
 def register(app: typer.Typer) -> None:

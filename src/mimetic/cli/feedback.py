@@ -42,10 +42,11 @@ def print_draft(data: dict) -> None:
     warnings_block(data["warnings"])
 
 
-def _run(json: bool, action) -> None:
-    from mimetic.cli._output import execute, json_wanted
+def _run(json: bool, action, cwd: str, run: str) -> None:
+    from mimetic.cli._output import execute, json_wanted, resolved_cwd
 
-    execute(json_wanted(json), action)
+    execute(json_wanted(json), action,
+            lambda: {"schema": "mimetic.feedback-result.v1", "cwd": resolved_cwd(cwd), "run": run})
 
 
 def register(app: typer.Typer) -> None:
@@ -58,7 +59,7 @@ def register(app: typer.Typer) -> None:
         from mimetic.feedback.workflow import list_feedback
         from mimetic.project import open_project
 
-        _run(json, lambda: Outcome(list_feedback(open_project(cwd), run).to_json(), human=print_list))
+        _run(json, lambda: Outcome(list_feedback(open_project(cwd), run).to_json(), human=print_list), cwd, run)
 
     @group.command("draft", help="Write feedback/draft.json from the strongest candidate (or --candidate, or the dry-run fallback).")
     def draft(run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
@@ -66,7 +67,7 @@ def register(app: typer.Typer) -> None:
         from mimetic.feedback.workflow import draft_feedback
         from mimetic.project import open_project
 
-        _run(json, lambda: Outcome(draft_feedback(open_project(cwd), run, candidate).to_json(), human=print_draft))
+        _run(json, lambda: Outcome(draft_feedback(open_project(cwd), run, candidate).to_json(), human=print_draft), cwd, run)
 
     @group.command("verify", help="Check a draft: evidence inside the run, redaction scan, no dry-run product claims, required fields.")
     def verify(run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
@@ -74,7 +75,7 @@ def register(app: typer.Typer) -> None:
         from mimetic.feedback.workflow import verify_feedback
         from mimetic.project import open_project
 
-        _run(json, lambda: Outcome(verify_feedback(open_project(cwd), run, candidate).to_json(), human=print_draft))
+        _run(json, lambda: Outcome(verify_feedback(open_project(cwd), run, candidate).to_json(), human=print_draft), cwd, run)
 
     @group.command("issue", help="Verify, then write feedback/issue.md and print it (nothing is posted).")
     def issue(repo: IssueRepoOpt, fmt: FormatOpt = "markdown", run: RunOpt = "latest", candidate: CandidateOpt = None,
@@ -86,7 +87,7 @@ def register(app: typer.Typer) -> None:
         def show(data: dict) -> None:
             typer.echo(data["issueMarkdown"], nl=False)
 
-        _run(json, lambda: Outcome(issue_feedback(open_project(cwd), run, candidate, repo, fmt).to_json(), human=show))
+        _run(json, lambda: Outcome(issue_feedback(open_project(cwd), run, candidate, repo, fmt).to_json(), human=show), cwd, run)
 
     @group.command("issue-url", help="Verify, write feedback/issue.md, and print a prefilled GitHub new-issue URL.")
     def issue_url(repo: IssueRepoOpt, run: RunOpt = "latest", candidate: CandidateOpt = None, cwd: CwdOpt = ".",
@@ -98,4 +99,4 @@ def register(app: typer.Typer) -> None:
         def show(data: dict) -> None:
             typer.echo(data["issueUrl"])
 
-        _run(json, lambda: Outcome(issue_url_feedback(open_project(cwd), run, candidate, repo).to_json(), human=show))
+        _run(json, lambda: Outcome(issue_url_feedback(open_project(cwd), run, candidate, repo).to_json(), human=show), cwd, run)

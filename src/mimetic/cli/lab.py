@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from mimetic.cli._options import (
-    ConcurrencyOpt, CountOpt, CwdOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, RedactOpt, RepoOpt,
-    ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, UnsandboxedOpt,
+    ConcurrencyOpt, CountOpt, CwdOpt, DetachOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, OpenOpt, PortOpt,
+    RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, UnsandboxedOpt, integer,
 )
 
 LabArg = Annotated[str, typer.Argument(help="Lab id (see `mimetic lab list`) or a path to a .yaml file.")]
@@ -23,7 +23,7 @@ def print_lab_run(data: dict) -> None:
         lines(f"mimetic lab oss {mode}{'' if data['ok'] else ' failed'}", f"run: {data['runId']}",
               f"verdict: {data['verdict']}", f"repos: {', '.join(data['repos'])}", f"bundle: {data['bundlePath']}")
         if data.get("observer"):
-            lines(f"observer: {data['observer']}")
+            lines(f"observer: {data['observer']['observerPath']}")
         lines(*(f"- {a['index'] + 1:02d} {a['repo']}: top-level desktop lane -> nested Mimetic Observer"
                 for a in data["assignments"][:50]))
         if len(data["assignments"]) > 50:
@@ -49,6 +49,31 @@ def print_smoke(data: dict) -> None:
         lines(f"- {'ok' if repo['ok'] else 'fail'} {repo['repo']}: {passed}/{len(repo['steps'])} steps, "
               f"{len(repo['changedFiles'])} changed files in disposable clone")
     warnings_block(data.get("warnings", []))
+
+
+RESULT_SCHEMAS = {"synthetic": "mimetic.run-result.v1", "oss-meta": "mimetic.oss-meta-lab-result.v1",
+                  "oss-smoke": "mimetic.oss-lab-result.v1"}
+
+
+def lab_error_base(cwd: str, lab_ref: str, dry_run: bool | None = None) -> dict:
+    """A failed lab run answers in its kind's schema; a lab that does not resolve has none (as in 0.1.5)."""
+    from mimetic.cli._output import resolved_cwd
+    from mimetic.errors import MimeticError
+    from mimetic.labs.catalog import resolve_lab
+    from mimetic.project import open_project
+    from mimetic.safety.slugs import DEFAULT_REPOS
+
+    base = {"cwd": resolved_cwd(cwd), "lab": lab_ref, "warnings": []}
+    try:
+        lab = resolve_lab(open_project(cwd), lab_ref).lab
+    except MimeticError:
+        return base
+    if lab.kind == "oss-meta":  # 0.1.5 keeps the meta-lab's planning fields, empty, in its failures
+        dry = dry_run if dry_run is not None else bool(lab.defaults and lab.defaults.dry_run)
+        base.update(assignments=[], sandboxes=[], dryRun=dry, liveRequested=not dry,
+                    repos=list(lab.repos or DEFAULT_REPOS))
+    schema = RESULT_SCHEMAS.get(lab.kind)  # other kinds answer with the generic envelope
+    return {"schema": schema, **base} if schema else base
 
 
 def run_lab_outcome(project, lab_ref: str, options, env_warnings: list[str]):
@@ -90,13 +115,18 @@ def register(app: typer.Typer) -> None:
         def action() -> Outcome:
             project = open_project(cwd)
             labs, warnings = list_labs(project)
-            return Outcome(LabListResult(cwd=str(project.root), labs=labs, warnings=warnings).to_json(), human=show)
+            from mimetic.manifests import strict
+
+            # A lab that does not load is a warning in 0.1.5; strict mode (CI) fails on it instead.
+            failed = strict() and bool(warnings)
+            result = LabListResult(ok=not failed, cwd=str(project.root), labs=labs, warnings=warnings)
+            return Outcome(result.to_json(), exit_code=2 if failed else 0, human=show)
 
         execute(json_wanted(json), action)
 
     @group.command("inspect", help="Validate and show one lab manifest.")
     def inspect(lab: LabArg, cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
-        from mimetic.cli._output import Outcome, execute, json_wanted, lines, warnings_block
+        from mimetic.cli._output import Outcome, execute, json_wanted, lines, resolved_cwd, warnings_block
         from mimetic.contracts.results import LabInspectResult
         from mimetic.labs.catalog import resolve_lab
         from mimetic.project import open_project
@@ -119,7 +149,8 @@ def register(app: typer.Typer) -> None:
                                       origin=resolved.origin, path=resolved.display, warnings=list(resolved.warnings))
             return Outcome(result.to_json(), human=show)
 
-        execute(json_wanted(json), action)
+        execute(json_wanted(json), action, lambda: {"schema": "mimetic.lab-inspect.v1", "cwd": resolved_cwd(cwd),
+                                                    "lab": lab, "warnings": []})
 
     @group.command("preflight", help="Check a lab before any spend: manifests, repos or app URL, keys, models, cost ceiling (exit 1 when something is missing).")
     def preflight(
@@ -165,7 +196,9 @@ def register(app: typer.Typer) -> None:
         substrate: SubstrateOpt = None,
         unsandboxed: UnsandboxedOpt = False,
         concurrency: ConcurrencyOpt = None,
-        open_: Annotated[bool, typer.Option("--open/--no-open", help="Accepted for compatibility; `lab run` never opens a browser (use `mimetic watch <lab>`).")] = False,
+        open_: OpenOpt = None,
+        detach: Annotated[bool, typer.Option("--detach", help="Accepted as in 0.1.5: `lab run` always exits when the lab ends (serve with `mimetic watch <lab>`).")] = False,
+        port: PortOpt = "0",
         run_id: RunIdOpt = None,
         env_file: EnvFileOpt = None,
         cwd: CwdOpt = ".",
@@ -178,11 +211,52 @@ def register(app: typer.Typer) -> None:
         json_mode = json_wanted(json)
 
         def action():
-            project, env_warnings = project_with_env(cwd, env_file)
-            options = LabRunOptions(dry_run=dry_run, sims=sims, count=count, limit=limit, run_id=run_id,
-                                    repo=list(repo or []), repos=repos, redact_repos=redact_repos, keep=keep,
-                                    substrate=substrate, unsandboxed=unsandboxed, concurrency=concurrency,
-                                    json=json_mode)
-            return run_lab_outcome(project, lab, options, env_warnings)
+            from mimetic.observer.session import open_in_browser, wants_open
+            from mimetic.observer.watch import validate_port
 
-        execute(json_mode, action)
+            validate_port(integer(port, "--port"))
+            project, env_warnings = project_with_env(cwd, env_file)
+            options = LabRunOptions(dry_run=dry_run, sims=integer(sims, "--sims"), count=integer(count, "--count"),
+                                    limit=integer(limit, "--limit"), run_id=run_id, repo=list(repo or []),
+                                    repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
+                                    unsandboxed=unsandboxed, concurrency=integer(concurrency, "--concurrency"),
+                                    json=json_mode)
+            outcome = run_lab_outcome(project, lab, options, env_warnings)
+            observer = outcome.data.get("observer")
+            if isinstance(observer, dict) and wants_open(open_, json_mode=json_mode):
+                observer["opened"] = open_in_browser(observer["observerUrl"])
+            return outcome
+
+        execute(json_mode, action, lambda: lab_error_base(cwd, lab, dry_run))
+
+    watch_command = next(info.callback for info in app.registered_commands if info.name == "watch")
+
+    @group.command("oss", hidden=True, help="0.1.5 alias: watch the OSS meta-lab (`--smoke`: run the OSS clone smoke).")
+    def oss(
+        smoke: Annotated[bool, typer.Option("--smoke", help="Run the disposable clone smoke lab instead.")] = False,
+        dry_run: DryRunOpt = None, sims: SimsOpt = None, count: CountOpt = None, limit: LimitOpt = None,
+        repo: RepoOpt = None, repos: ReposOpt = None, redact_repos: RedactOpt = None, keep: KeepOpt = False,
+        substrate: SubstrateOpt = None, unsandboxed: UnsandboxedOpt = False, concurrency: ConcurrencyOpt = None,
+        open_: OpenOpt = None, detach: DetachOpt = False, port: PortOpt = "0", run_id: RunIdOpt = None,
+        env_file: EnvFileOpt = None, cwd: CwdOpt = ".", json: JsonOpt = False,
+    ) -> None:
+        if smoke:  # run() exits (typer.Exit) when done
+            run(lab="oss-smoke", dry_run=dry_run, sims=sims, count=count, limit=limit, repo=repo, repos=repos,
+                redact_repos=redact_repos, keep=keep, substrate=substrate, unsandboxed=unsandboxed,
+                concurrency=concurrency, open_=open_, detach=detach, port=port, run_id=run_id, env_file=env_file,
+                cwd=cwd, json=json)
+        # 0.1.5's `lab oss` follows like `watch`, except for a dry-run
+        watch_command(lab="oss", lab_option=None, run=None, sims=sims, dry_run=dry_run, count=count, limit=limit,
+                      repo=repo, repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
+                      unsandboxed=unsandboxed, concurrency=concurrency, run_id=run_id, open_=open_, detach=detach or dry_run is True,
+                      port=port, follow_=False, env_file=env_file, cwd=cwd, json=json)
+
+    @group.command("oss-smoke", hidden=True, help="0.1.5 alias of `mimetic lab run oss-smoke`.")
+    def oss_smoke(
+        limit: LimitOpt = None, sims: SimsOpt = None, repo: RepoOpt = None, repos: ReposOpt = None,
+        keep: KeepOpt = False, run_id: RunIdOpt = None, env_file: EnvFileOpt = None, cwd: CwdOpt = ".",
+        json: JsonOpt = False,
+    ) -> None:
+        run(lab="oss-smoke", dry_run=None, sims=sims, count=None, limit=limit, repo=repo, repos=repos,
+            redact_repos=None, keep=keep, substrate=None, unsandboxed=False, concurrency=None, open_=None, detach=False, port="0",
+            run_id=run_id, env_file=env_file, cwd=cwd, json=json)

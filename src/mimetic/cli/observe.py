@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from mimetic.cli._options import CwdOpt, JsonOpt, OpenOpt, RunOpt
-from mimetic.cli.watch import ServePortOpt
+from mimetic.cli._options import CwdOpt, JsonOpt, OpenOpt, PortOpt, RunOpt, integer
 
 
 def register(app: typer.Typer) -> None:
     @app.command("observe", help="Serve a finished run's Observer on 127.0.0.1 until Ctrl-C (--json prints the URLs first).")
     def observe(
         run: RunOpt = "latest",
-        port: ServePortOpt = 0,
+        port: PortOpt = "0",
         open_: OpenOpt = None,
         cwd: CwdOpt = ".",
         json: JsonOpt = False,
     ) -> None:
-        from mimetic.cli._output import Outcome, execute, json_wanted
+        from mimetic.cli._output import Outcome, execute, json_wanted, resolved_cwd
         from mimetic.cli.watch import follow, issued, print_observer
 
         json_mode = json_wanted(json)
@@ -30,9 +29,9 @@ def register(app: typer.Typer) -> None:
             from mimetic.observer.watch import validate_port
             from mimetic.project import open_project
 
-            validate_port(port)
+            port_number = validate_port(integer(port, "--port"))
             store, _, result = render_run(open_project(cwd), run)
-            server = ObserverServer(store.project, store.run_id, port=port)
+            server = ObserverServer(store.project, store.run_id, port=port_number)
             server.start()
             served.append(server)
             result.server_url, result.observer_url, result.access_token = server.url, server.observer_url, server.token
@@ -45,7 +44,8 @@ def register(app: typer.Typer) -> None:
             return Outcome(result.to_json(), human=show, issued=issued(result))
 
         try:
-            execute(json_mode, action)
+            execute(json_mode, action, lambda: {"schema": "mimetic.observer-result.v1", "cwd": resolved_cwd(cwd),
+                                                "run": run, "warnings": []})
         except typer.Exit as done:
             # JSON mode printed its one document (with the server URL); now stay attached like human mode.
             if json_mode and served and done.exit_code == 0:

@@ -6,7 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from mimetic.cli._options import CwdOpt, EnvFileOpt, JsonOpt, RunIdOpt, SimsOpt
+from mimetic.cli._options import CwdOpt, EnvFileOpt, JsonOpt, RunIdOpt, SimsOpt, integer
+
+# 0.1.5's local Codex actors and their opt-in switches: not built here, and said so (never misreported).
+LOCAL_CODEX_ACTORS = ("codex-tui", "codex-exec")
+LOCAL_CODEX_SWITCHES = ("MIMETIC_ENABLE_LOCAL_CODEX_TUI", "MIMETIC_ENABLE_LOCAL_CODEX_EXEC")
 
 
 def print_run(data: dict) -> None:
@@ -32,19 +36,27 @@ def register(app: typer.Typer) -> None:
         study: Annotated[Optional[str], typer.Option("--study", help="Run a study: a lab of kind study, or a scenario with tasks (personas x tasks, k/n reached).")] = None,
         require: Annotated[Optional[float], typer.Option("--require", help="With --study: exit 1 when a required task's success rate is below this (0-1).")] = None,
         sims: SimsOpt = None,
-        timeout_ms: Annotated[int, typer.Option("--timeout-ms", help="Per-viewport timeout in milliseconds.", min=1, max=600000)] = 60000,
+        timeout_ms: Annotated[str, typer.Option("--timeout-ms", help="Per-viewport timeout in milliseconds (1..600000).", metavar="MS")] = "60000",
         run_id: RunIdOpt = None,
         env_file: EnvFileOpt = None,
         cwd: CwdOpt = ".",
         json: JsonOpt = False,
     ) -> None:
+        import os
+
         from mimetic.cli._common import project_with_env
-        from mimetic.cli._output import Outcome, execute, json_wanted
+        from mimetic.cli._output import Outcome, execute, json_wanted, resolved_cwd
+        from mimetic.cli.lab import lab_error_base
         from mimetic.errors import MimeticError
 
         json_mode = json_wanted(json)
 
         def action() -> Outcome:
+            sims_n, timeout = integer(sims, "--sims"), integer(timeout_ms, "--timeout-ms")
+            if sims_n is not None and sims_n < 1:
+                raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a positive integer, got {sims_n}.")
+            if not 1 <= timeout <= 600000:
+                raise MimeticError("MIMETIC_INVALID_TIMEOUT", f"--timeout-ms must be between 1 and 600000, got {timeout}.")
             project, env_warnings = project_with_env(cwd, env_file)
             if lab is not None:
                 if app_url or actor or persona or study or require is not None:
@@ -53,7 +65,7 @@ def register(app: typer.Typer) -> None:
                 from mimetic.cli.lab import run_lab_outcome
                 from mimetic.labs.dispatch import LabRunOptions
 
-                return run_lab_outcome(project, lab, LabRunOptions(dry_run=dry_run or None, sims=sims, run_id=run_id,
+                return run_lab_outcome(project, lab, LabRunOptions(dry_run=dry_run or None, sims=sims_n, run_id=run_id,
                                                                    json=json_mode), env_warnings)
             if study is not None or app_url is not None:
                 if dry_run:
@@ -69,14 +81,24 @@ def register(app: typer.Typer) -> None:
 
                     if require is not None:
                         raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--require only applies to --study.")
-                    result, exit_code = run_app_url(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms,
+                    result, exit_code = run_app_url(project, app_url, sims=sims_n, run_id=run_id, timeout_ms=timeout,
                                                     actor=resolve_actor(actor), persona=persona, seed=seed)
                 result.warnings[:0] = env_warnings
                 return Outcome(result.to_json(), exit_code=exit_code, human=print_run)
             if require is not None:
                 raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--require only applies to --study.")
-            if actor is not None or persona is not None:
+            codex = actor in LOCAL_CODEX_ACTORS or (actor is None and not dry_run and any(
+                os.environ.get(name) == "1" for name in LOCAL_CODEX_SWITCHES))
+            if codex:
+                raise MimeticError(
+                    "MIMETIC_LOCAL_CODEX_UNIMPLEMENTED",
+                    "The local Codex actors of mimetic-cli 0.1.5 (--actor codex-tui|codex-exec, "
+                    "MIMETIC_ENABLE_LOCAL_CODEX_TUI/EXEC) are not built in this version; nothing was run or written. "
+                    "Use --app-url <loopback URL> (optionally --actor openai-cua or explore) or --dry-run.")
+            if actor in ("openai-cua", "explore", "auto") or persona is not None:
                 raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--actor and --persona need --app-url (the app to use).")
+            if actor is not None:
+                raise MimeticError("MIMETIC_UNSUPPORTED_ACTOR", f"--actor {actor} is not an actor here (use openai-cua or explore).")
             if not dry_run:
                 raise MimeticError(
                     "MIMETIC_LIVE_RUN_UNIMPLEMENTED",
@@ -84,8 +106,9 @@ def register(app: typer.Typer) -> None:
                 )
             from mimetic.labs.synthetic import run_synthetic
 
-            _, _, result = run_synthetic(project, sims=sims, run_id=run_id, default_sims=1)
+            _, _, result = run_synthetic(project, sims=sims_n, run_id=run_id, default_sims=1)
             result.warnings[:0] = env_warnings
             return Outcome(result.to_json(), human=print_run)
 
-        execute(json_mode, action)
+        execute(json_mode, action, lambda: lab_error_base(cwd, lab, dry_run or None) if lab else
+                {"schema": "mimetic.run-result.v1", "cwd": resolved_cwd(cwd), "warnings": []})

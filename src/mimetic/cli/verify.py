@@ -18,11 +18,11 @@ def register(app: typer.Typer) -> None:
     @app.command("verify", help="Verify a run bundle: schema, review files, evidence, containment and the public-safety scan.")
     def verify(run: RunOpt = "latest", cwd: CwdOpt = ".", json: JsonOpt = False) -> None:
         from mimetic.bundle.verify import verify_run
-        from mimetic.cli._output import Outcome, execute, json_wanted
+        from mimetic.cli._output import Outcome, execute, json_wanted, resolved_cwd
         from mimetic.project import open_project
 
         def action() -> Outcome:
             result = verify_run(open_project(cwd), run)
             return Outcome(result.to_json(), exit_code=0 if result.ok else 2, human=print_verify)
 
-        execute(json_wanted(json), action)
+        execute(json_wanted(json), action, lambda: {"schema": "mimetic.verify-result.v1", "cwd": resolved_cwd(cwd), "run": run, "checks": []})

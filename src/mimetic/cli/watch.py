@@ -8,11 +8,8 @@ import typer
 
 from mimetic.cli._options import (
     ConcurrencyOpt, CountOpt, CwdOpt, DetachOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, OpenOpt,
-    RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, UnsandboxedOpt,
+    PortOpt, RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, UnsandboxedOpt, integer,
 )
-
-# Validated by the domain (MIMETIC_INVALID_PORT) rather than by click, so the error has mimetic's shape.
-ServePortOpt = Annotated[int, typer.Option("--port", help="Loopback port for the Observer server (0 = ephemeral).")]
 
 
 def print_observer(data: dict) -> None:
@@ -22,6 +19,16 @@ def print_observer(data: dict) -> None:
           f"lanes: {data['streamCount']}", f"observer: {data['observerPath']}", f"url: {data['observerUrl']}",
           f"opened: {'yes' if data['opened'] else 'no'}", f"bundle: {data['bundlePath']}")
     warnings_block(data.get("warnings", []))
+
+
+def watch_document(observer: dict) -> dict:
+    """What `watch --json` prints: the Observer result, except that `watch <oss-meta lab>` prints the lab's
+    result with the Observer result under `observer` (0.1.5's shape)."""
+    lab = observer.get("lab")
+    if lab and lab.get("schema") == "mimetic.oss-meta-lab-result.v1":
+        return {**lab, "observer": {key: value for key, value in observer.items() if key != "lab"},
+                "observerUrl": observer["observerUrl"]}
+    return observer
 
 
 def issued(result) -> dict | None:
@@ -60,14 +67,15 @@ def register(app: typer.Typer) -> None:
         run_id: RunIdOpt = None,
         open_: OpenOpt = None,
         detach: DetachOpt = False,
-        port: ServePortOpt = 0,
+        port: PortOpt = "0",
         follow_: Annotated[bool, typer.Option("--follow", hidden=True, help="Deprecated: following is the default.")] = False,
         env_file: EnvFileOpt = None,
         cwd: CwdOpt = ".",
         json: JsonOpt = False,
     ) -> None:
         from mimetic.cli._common import project_with_env
-        from mimetic.cli._output import Outcome, execute, json_wanted, lines
+        from mimetic.cli._output import Outcome, execute, json_wanted, lines, resolved_cwd
+        from mimetic.cli.lab import lab_error_base
         from mimetic.errors import EXIT_INTERRUPTED
 
         json_mode = json_wanted(json)
@@ -78,11 +86,13 @@ def register(app: typer.Typer) -> None:
             from mimetic.observer.session import open_in_browser, wants_open
             from mimetic.observer.watch import WatchRequest, run_watch, validate_request
 
-            options = LabRunOptions(dry_run=dry_run, sims=sims, count=count, limit=limit, run_id=run_id,
-                                    repo=list(repo or []), repos=repos, redact_repos=redact_repos, keep=keep,
-                                    substrate=substrate, unsandboxed=unsandboxed, concurrency=concurrency,
+            options = LabRunOptions(dry_run=dry_run, sims=integer(sims, "--sims"), count=integer(count, "--count"),
+                                    limit=integer(limit, "--limit"), run_id=run_id, repo=list(repo or []),
+                                    repos=repos, redact_repos=redact_repos, keep=keep, substrate=substrate,
+                                    unsandboxed=unsandboxed, concurrency=integer(concurrency, "--concurrency"),
                                     json=json_mode)
-            request = WatchRequest(lab=lab, lab_option=lab_option, run=run, port=port, options=options)
+            request = WatchRequest(lab=lab, lab_option=lab_option, run=run, port=integer(port, "--port"),
+                                   options=options)
             validate_request(request)  # before --env-file or any write
             project, env_warnings = project_with_env(cwd, env_file)
             opened = False
@@ -100,8 +110,10 @@ def register(app: typer.Typer) -> None:
                 opened = open_in_browser(result.observer_url)
             result.opened = opened
 
-            def show(data: dict) -> None:
-                print_observer(data)
+            observer = result.to_json()
+
+            def show(_: dict) -> None:
+                print_observer(observer)
                 if outcome.server is None:
                     return
                 if outcome.interrupted:
@@ -113,6 +125,8 @@ def register(app: typer.Typer) -> None:
             # Attached, the operator's Ctrl-C ends a successful watch (exit 0) whatever the lab's verdict,
             # which the page and the printed result already show; a lab interrupted mid-run stays 130.
             exit_code = (EXIT_INTERRUPTED if outcome.interrupted else 0) if attached else outcome.exit_code
-            return Outcome(result.to_json(), exit_code=exit_code, human=show, issued=issued(result))
+            return Outcome(watch_document(observer), exit_code=exit_code, human=show, issued=issued(result))
 
-        execute(json_mode, action)
+        execute(json_mode, action, lambda: lab_error_base(cwd, lab or lab_option, dry_run) if (lab or lab_option) else
+                {"schema": "mimetic.observer-result.v1", "cwd": resolved_cwd(cwd), "run": run or "latest",
+                 "warnings": []})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from mimetic.contracts.base import Record
 from mimetic.contracts.feedback import FeedbackCandidate
@@ -232,6 +232,12 @@ class RunBundle(Record):
     review: Review
     feedback_candidates: list[FeedbackCandidate] = Field(default_factory=list)
     study: StudySummary | None = None  # a study's tallies (the per-lane detail is in study.json)
+    # Set only by the reader (never from the file) for a 0.1.5 bundle that stored its absolute cwd.
+    _legacy_cwd: str | None = PrivateAttr(None)
+
+    @property
+    def legacy_cwd(self) -> str | None:
+        return self._legacy_cwd
 
 
 class LatestRun(Record):

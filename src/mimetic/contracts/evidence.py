@@ -6,9 +6,9 @@ through the same models, so the shapes cannot drift between areas.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from mimetic.contracts.base import Record
 from mimetic.contracts.explorer import ExplorerTrace
@@ -139,6 +139,19 @@ class BrowserTrace(Record):
     failed_requests: list[str] = Field(default_factory=list)
     screenshot_path: str | None = None
     redaction: Literal["passed"] = "passed"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_015(cls, data: Any) -> Any:
+        """0.1.5 wrote `surface` as {id, label, viewport}, `browserCommand`, and no status or scenario."""
+        if not isinstance(data, dict) or not isinstance(data.get("surface"), dict):
+            return data
+        surface = data["surface"]
+        legacy = {"surface": surface.get("id"), "viewport": surface.get("viewport"),
+                  "browser": data.get("browserCommand", "unknown"),
+                  "status": "passed" if data.get("ok") else "failed",
+                  "scenarioId": "browser-app-surface-smoke"}
+        return {**data, **{k: v for k, v in legacy.items() if k not in data or k == "surface"}}
 
 
 # --- actor reports (issue: AI actor) -------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Authored source under `mimetic/`: config, labs, personas, scenarios, policies, adapters, review.
 
-Every model rejects unknown fields so a typo is an error with a file and line, not a silent default.
+Every model forbids unknown fields; the loader (mimetic.manifests) reports them as warnings with a file,
+a line and a did-you-mean, so a typo is visible, not a silent default.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
 MAX_LANES = 10_000
 LaneCount = Annotated[int, BeforeValidator(_positive_int), Field(le=MAX_LANES)]
 PublicToken = Annotated[str, Field(pattern=TOKEN_PATTERN, min_length=1, max_length=128)]
+
+
+def _text_list(value: Any) -> Any:
+    # Prose lists may be written as one sentence or as a list of them.
+    return [value] if isinstance(value, str) else value
+
+
+TextList = Annotated[list[str], BeforeValidator(_text_list)]
 
 
 def _repo_list(value: Any) -> Any:
@@ -127,7 +136,17 @@ class PersonaBudget(Manifest):
     time_ms: PositiveInt | None = None
 
 
-class Persona(Manifest):
+class PersonaProfile(Manifest):
+    """What 0.1.5's authoring guide asks a persona to describe beyond its traits; handed to the actor."""
+
+    motivations: TextList = Field(default_factory=list)
+    experience_level: str | None = None
+    device_assumptions: TextList = Field(default_factory=list)
+    risk_tolerance: str | None = None
+    accessibility_needs: str | None = None
+
+
+class Persona(PersonaProfile):
     SCHEMA_ID: ClassVar[str] = "mimetic.persona.v1"
     schema_: Literal["mimetic.persona.v1"] = Field(alias="schema")
     id: PublicToken
@@ -257,7 +276,29 @@ class ScenarioTask(Manifest):
         return self
 
 
-class Scenario(Manifest):
+class ScenarioBrief(Manifest):
+    """What 0.1.5's authoring guide asks a scenario to define beyond its steps; handed to the actor.
+
+    `startUrl` may be a path or a full URL; its path becomes the browser plan's start path."""
+
+    surface: str | None = None
+    start_url: str | None = None
+    intent: str | None = None
+    success_signals: TextList = Field(default_factory=list)
+    failure_signals: TextList = Field(default_factory=list)
+
+    @property
+    def start_path(self) -> str | None:
+        if not self.start_url:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.start_url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return path if path.startswith("/") else f"/{path}"
+
+
+class Scenario(ScenarioBrief):
     SCHEMA_ID: ClassVar[str] = "mimetic.scenario.v1"
     schema_: Literal["mimetic.scenario.v1"] = Field(alias="schema")
     id: PublicToken
@@ -300,7 +341,7 @@ class NetworkPolicy(Manifest):
     default: Literal["no_network", "local_only", "public_oss", "authorized_private", "provider_substrate",
                      "custom_allowlist"] = "local_only"
     allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1"])
-    notes: str = ""
+    notes: TextList = Field(default_factory=list)  # 0.1.5's starter writes a list; a single sentence is one note
 
     @field_validator("allowed_hosts")
     @classmethod

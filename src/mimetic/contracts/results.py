@@ -54,6 +54,7 @@ class VerifyResult(Record):
     run_id: str
     bundle_path: str
     checks: list[Check]
+    relaxed_rules: list[str] = Field(default_factory=list)  # rules relaxed to read a 0.1.5 bundle
     error: ErrorInfo | None = None
 
 
@@ -75,12 +76,16 @@ class RunsResult(Record):
 
 
 class ReviewResult(Record):
-    SCHEMA_ID: ClassVar[str] = "mimetic.review-result.v1"
-    schema_: Literal["mimetic.review-result.v1"] = Field("mimetic.review-result.v1", alias="schema")
+    """`review --json`: the run's review, flat as in 0.1.5 (schema mimetic.review.v1, whose model is
+    contracts.bundle.Review), plus where it is."""
+
+    schema_: Literal["mimetic.review.v1"] = Field("mimetic.review.v1", alias="schema")
+    verdict: str
+    summary: str
+    gaps: list[str] = Field(default_factory=list)
     ok: bool = True
-    run_id: str
     path: str
-    review: dict[str, Any]
+    run_id: str
     study: dict[str, Any] | None = None  # a study's per-task and per-persona `reached` counts
 
 
@@ -150,7 +155,8 @@ class OssMetaLabResult(Record):
     assignments: list[Assignment]
     sandboxes: list[SandboxSummary] = Field(default_factory=list)
     bundle_path: str
-    observer: str | None = None
+    # 0.1.5's shape: the Observer result (mimetic.observer-result.v1) of the run, once its page is written.
+    observer: dict[str, Any] | None = None
     observer_url: str | None = None
     warnings: list[str] = Field(default_factory=list)
     error: ErrorInfo | None = None

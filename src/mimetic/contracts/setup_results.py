@@ -32,6 +32,20 @@ class InitResult(Record):
     error: ErrorInfo | None = None
 
 
+class EnvFileReport(Record):
+    """What a failed `--env-file` prints (0.1.5's shape): names only, never a value. Loading is all or
+    nothing, so a failure has loaded nothing."""
+
+    SCHEMA_ID: ClassVar[str] = "mimetic.env-file-result.v1"
+    schema_: Literal["mimetic.env-file-result.v1"] = Field("mimetic.env-file-result.v1", alias="schema")
+    ok: bool
+    cwd: str
+    env_file: str
+    loaded: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)
+    error: ErrorInfo | None = None
+
+
 class EnvironmentEntry(Record):
     """Informational only: whether something is available, never its value."""
 
@@ -48,3 +62,4 @@ class DoctorResult(Record):
     cwd: str
     checks: list[Check]
     environment: list[EnvironmentEntry] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)

@@ -74,27 +74,29 @@ def open_feedback_run(project: Project, run: str | None) -> FeedbackRun:
     return FeedbackRun(project=project, label=run or "latest", store=store, bundle=bundle, ranking=ranking)
 
 
-def _existing_drafts(store: RunStore) -> tuple[list[DraftEntry], list[str]]:
+def _existing_drafts(store: RunStore) -> tuple[list[DraftEntry], list[str], FeedbackDraft | None]:
     path = store.dir / DRAFT_PATH
     if not path.is_file():
-        return [], []
+        return [], [], None
     try:
         draft = FeedbackDraft.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, ValidationError):
-        return [], [f"{store.artifact_root}/{DRAFT_PATH} is not a valid mimetic.feedback.v1 draft; run `mimetic feedback draft`."]
+        return [], [f"{store.artifact_root}/{DRAFT_PATH} is not a valid mimetic.feedback.v1 draft; run `mimetic feedback draft`."], None
     entry = DraftEntry(path=f"{store.artifact_root}/{DRAFT_PATH}", idempotency_key=draft.idempotency_key,
                        source_candidate_id=draft.source_candidate_id, failure_owner=draft.failure_owner,
                        summary=draft.summary)
-    return [entry], []
+    return [entry], [], draft
 
 
 def list_feedback(project: Project, run: str | None) -> FeedbackResult:
     opened = open_feedback_run(project, run)
-    drafts, warnings = _existing_drafts(opened.store)
+    drafts, warnings, draft = _existing_drafts(opened.store)
     failures = opened.bundle_failures()
     if failures:
         warnings.append("Run bundle fails verification, so draft/verify/issue will refuse it: " + " | ".join(failures))
-    return opened.result("list", candidates=opened.ranking, drafts=drafts, warnings=warnings)
+    # 0.1.5's list answers with the written draft itself (`draft`, `draftPath`)
+    return opened.result("list", candidates=opened.ranking, drafts=drafts, warnings=warnings, draft=draft,
+                         draft_path=drafts[0].path if drafts else None)
 
 
 def draft_feedback(project: Project, run: str | None, candidate_id: str | None) -> FeedbackResult:

@@ -114,12 +114,15 @@ def _meta_dry_run(project, store, ref, lanes, repos, redact, warnings) -> LabRun
     from mimetic.labs import oss_meta
     from mimetic.labs.synthetic import write_run
 
+    from mimetic.observer.render import observer_result
+
     bundle = oss_meta.build_dry_run_bundle(project, store.run_id, lanes, ref)
     write_run(store, bundle, oss_meta.assigned_repos_section(lanes))
+    observer = observer_result(project, store, bundle)
     result = OssMetaLabResult(
         ok=True, run_id=store.run_id, cwd=str(project.root), dry_run=True, live_requested=False, count=len(lanes),
         repos=oss_meta.shown_repos(lanes, repos, redact), redact_repos=redact, verdict=bundle.review.verdict,
         assignments=[lane.assignment() for lane in lanes], bundle_path=f"{store.artifact_root}/run.json",
-        warnings=warnings,
+        observer=observer.to_json(), observer_url=observer.observer_url, warnings=warnings,
     )
     return LabRun(result, 0, store)

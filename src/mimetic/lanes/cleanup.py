@@ -26,7 +26,7 @@ def open_run(project: Project, run: str | None) -> RunStore:
         return resolve_run(project, run)
     except MimeticError:
         if run and run != "latest":
-            store = RunStore(project, run)
+            store = RunStore(project, run, reading=True)
             if (store.dir / RECEIPTS_FILE).is_file():
                 return store
         raise

@@ -235,11 +235,14 @@ def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[i
             screenshot_present=bool(result and result.screenshot),
             sandbox_id=None if redact or result is None else result.sandbox_id,
         ))
-    observer = store.dir / "observer" / "index.html"
+    from mimetic.observer.render import observer_result
+
+    observer = observer_result(project, store, board.bundle) if (store.dir / "observer" / "index.html").is_file() else None
     return OssMetaLabResult(
         ok=verdict == "pass", run_id=store.run_id, cwd=str(project.root), dry_run=False, live_requested=True,
         substrate=substrate, count=len(board.lanes), repos=shown_repos(board.lanes, repos, redact),
         redact_repos=redact, verdict=verdict, assignments=[lane.assignment() for lane in board.lanes],
         sandboxes=sandboxes, bundle_path=f"{store.artifact_root}/run.json",
-        observer=f"{store.artifact_root}/observer/index.html" if observer.is_file() else None, warnings=warnings,
+        observer=observer.to_json() if observer else None, observer_url=observer.observer_url if observer else None,
+        warnings=warnings,
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mimetic.bundle.store import RUN_ID_PATTERN, RunStore, contained, list_runs, load_bundle_file
+from mimetic.bundle.store import RunStore, contained, list_runs, load_bundle_file, readable_run_id
 from mimetic.errors import MimeticError
 from mimetic.observer.data import actor_paths, build_observer_data
 from mimetic.observer.render import SERVED_CSP, DATA_PATH, INDEX_PATH, render_html
@@ -231,7 +231,7 @@ class ObserverServer:
 
     def __init__(self, project: Project, run_id: str, *, port: int = 0, runtime: RuntimeStreams = stream_urls):
         self.project = project
-        self.current = RunView(RunStore(project, run_id))
+        self.current = RunView(RunStore(project, run_id, reading=True))
         self.runtime = runtime
         self._port = port
         self._views: dict[str, RunView] = {run_id: self.current}
@@ -302,11 +302,11 @@ class ObserverServer:
         self.stop()
 
     def view(self, run_id: str) -> RunView | None:
-        if not RUN_ID_PATTERN.match(run_id) or not (self.project.runs_dir / run_id).is_dir():
+        if not readable_run_id(run_id) or not (self.project.runs_dir / run_id).is_dir():
             return None
         with self._views_lock:
             if run_id not in self._views:
-                self._views[run_id] = RunView(RunStore(self.project, run_id))
+                self._views[run_id] = RunView(RunStore(self.project, run_id, reading=True))
             return self._views[run_id]
 
     def _stream_count(self, run_id: str) -> int:

@@ -13,9 +13,9 @@ from mimetic.observer.server import ObserverServer
 def open_in_browser(url: str) -> bool:
     """Open a URL in a GUI browser if there is one; never fail, never block the terminal.
 
-    `MIMETIC_NO_OPEN=1` skips it (CI, tests, remote shells).
+    `MIMETIC_NO_OPEN=1` (tests, remote shells) or `CI=true` skips it.
     """
-    if os.environ.get("MIMETIC_NO_OPEN") == "1":
+    if os.environ.get("MIMETIC_NO_OPEN") == "1" or os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
         return False
     import webbrowser
 

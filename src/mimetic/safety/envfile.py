@@ -74,14 +74,21 @@ def parse_env_text(text: str) -> list[tuple[str, str]]:
 
 def load_env_file(path_text: str, cwd: Path) -> EnvFileResult:
     """Load into os.environ without overriding existing variables; every value becomes a known secret."""
+    from mimetic.contracts.setup_results import EnvFileReport
+
     path = (cwd / path_text) if not Path(path_text).is_absolute() else Path(path_text)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise MimeticError("MIMETIC_ENV_FILE_NOT_FOUND", f"Env file could not be read: {path_text}") from None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise MimeticError("MIMETIC_ENV_FILE_NOT_FOUND", f"Env file could not be read: {path_text}") from None
+        pairs = parse_env_text(text)
+    except MimeticError as error:  # answered in the env-file result's own shape, as 0.1.5 does
+        error.result = EnvFileReport(ok=False, cwd=str(cwd), env_file=path_text)
+        raise
     result = EnvFileResult(env_file=path_text)
     _loaded_files.append(path.resolve())
-    for name, value in parse_env_text(text):
+    for name, value in pairs:
         # MIMETIC_* control flags are documented as non-secret; every other value is treated as one.
         if not name.startswith("MIMETIC_") or SECRET_ENV_NAME.search(name):
             register_secret(value)
