@@ -27,6 +27,7 @@ def test_known_model_cost_bills_cached_input_at_its_own_rate():
 
 def test_the_default_models_of_every_provider_have_rates():
     assert rate_for(DEFAULT_MODEL) is not None and rate_for("computer-use-preview") is not None
+    assert rate_for("claude-sonnet-5-5") is not None  # the anthropic actor's default
 
 
 def test_dated_snapshot_uses_its_family_rate():

@@ -61,12 +61,18 @@ class LaneActorPlan:
         first, required = _flag(environ, FIRST_ENV), _flag(environ, REQUIRE_ENV)
         ActorBudget.resolve(lab_actor, environ=environ)  # a malformed setting is a usage error now, not mid-run
         kind = lab_actor.kind if lab_actor is not None and lab_actor.kind != "none" else None
-        actor = make_actor(kind or DEFAULT_KIND, model=lab_actor.model if lab_actor else None, environ=environ)
+        model_kind = DEFAULT_KIND if kind in (None, "explore") else kind  # the explorer needs no model actor
+        actor = make_actor(model_kind, model=lab_actor.model if lab_actor else None, environ=environ)
         return cls(enabled=first or required or kind is not None, first=first, required=required, actor=actor,
                    lab_actor=lab_actor, run_budget=run_budget_for(lab_actor))
 
+    @property
+    def explorer(self) -> bool:
+        """The keyless explorer: no model, no key, no preflight call."""
+        return self.lab_actor is not None and self.lab_actor.kind == "explore"
+
     def preflight(self) -> Preflight | None:
-        return self.actor.preflight() if self.enabled else None
+        return self.actor.preflight() if self.enabled and not self.explorer else None
 
     def forwarded_env(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
         environ = os.environ if environ is None else environ
@@ -86,6 +92,10 @@ def run_lane_actor(plan: LaneActorPlan, sandbox: LaneSandbox, *, store: RunStore
     if computer is None:
         return _blocked(store, stream_id, plan, "This lane's substrate has no screen for the actor to use.")
     budget = ActorBudget.resolve(plan.lab_actor, run=plan.run_budget)
+    if plan.explorer:
+        from mimetic.explorer.report import run_on_computer
+
+        return run_on_computer(computer, store=store, stream_id=stream_id, persona=persona, max_ms=budget.timeout_ms)
     return plan.actor.run(computer, Brief(goal=goal, persona=persona, scenario=scenario), budget=budget, store=store,
                           stream_id=stream_id)
 

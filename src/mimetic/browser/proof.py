@@ -26,7 +26,7 @@ from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.project import Project
 from mimetic.safety.urls import validate_app_url
 
-SUPPORTED_ACTORS = ACTOR_KINDS
+SUPPORTED_ACTORS = (*ACTOR_KINDS, "explore")
 DEFAULT_SIMS = 2
 MAX_TIMEOUT_MS = 600_000
 # Worst lane wins: any failure makes the run fail; an unreachable app makes it blocked.
@@ -54,6 +54,7 @@ class ProofRequest:
     persona_model: Persona | None
     chromium: str
     warnings: list[str]
+    seed: int = 0  # the explorer's seed (--actor explore)
 
 
 def allowed_hosts(project: Project) -> list[str]:
@@ -80,7 +81,7 @@ def _check_sims(sims: int | None) -> tuple[Surface, ...]:
 
 
 def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | None, timeout_ms: int,
-            actor: str | None, scenario: str | None = None) -> ProofRequest:
+            actor: str | None, persona: str | None = None, seed: int = 0, scenario: str | None = None) -> ProofRequest:
     _check_actor(actor)
     surfaces = _check_sims(sims)
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
@@ -89,14 +90,22 @@ def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | N
     store = RunStore.new(project, run_id or new_run_id("browser"))
     plan = plan_proof(project, url, scenario)
     first = plan.scenarios[0] if plan.scenarios else None
-    persona_id = first.persona if first and first.persona else None
+    persona_id = persona or (first.persona if first and first.persona else None)
     persona, persona_model, persona_warnings = select_persona(project, persona_id)
     chromium = find_chromium()
     return ProofRequest(app_url=url, surfaces=surfaces, timeout_ms=timeout_ms, actor=actor, store=store, plan=plan,
-                        persona=persona, persona_model=persona_model, chromium=chromium, warnings=persona_warnings)
+                        persona=persona, persona_model=persona_model, chromium=chromium, warnings=persona_warnings,
+                        seed=seed)
 
 
-def _actor_hook(request: ProofRequest) -> ActorHook:
+def _actor_hook(request: ProofRequest, surface: Surface) -> ActorHook | None:
+    if request.actor == "explore":  # keyless: every viewport explores (touch on mobile)
+        from mimetic.explorer.report import explorer_hook
+
+        return explorer_hook(request.store, surface, request.persona_model, request.app_url, request.seed,
+                             request.timeout_ms)
+    if request.actor is None or surface is not DESKTOP:
+        return None
     from mimetic.actors.actor import Brief
     from mimetic.actors.budget import ActorBudget
     from mimetic.actors.playwright_computer import PlaywrightComputer
@@ -213,7 +222,7 @@ def _review(request: ProofRequest, lanes: list[LaneResult], verdict: str, surfac
     if len(lanes) == 1:
         gaps.append("Only the desktop viewport ran (--sims 1).")
     if request.actor is None:
-        gaps.append("No AI actor used the app; only scripted steps ran (--actor openai-cua adds one).")
+        gaps.append("No actor used the app; only scripted steps ran (--actor explore or --actor openai-cua adds one).")
     elif not any(s.actor == "ran" for s in surfaces):
         gaps.append(f"No AI actor used the app: {request.actor} was requested but "
                     + "; ".join(f"on {s.surface} it was {s.actor}" for s in surfaces) + ".")
@@ -244,11 +253,12 @@ def _steps_section(lanes: list[LaneResult]) -> list[str]:
 
 
 def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str | None, timeout_ms: int,
-                actor: str | None, scenario: str | None = None) -> tuple[RunResult, int]:
+                actor: str | None, persona: str | None = None, seed: int = 0,
+                scenario: str | None = None) -> tuple[RunResult, int]:
     from mimetic.labs.synthetic import run_result, write_run
 
-    request = prepare(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor,
-                      scenario=scenario)
+    request = prepare(project, app_url, sims=sims, run_id=run_id, timeout_ms=timeout_ms, actor=actor, persona=persona,
+                      seed=seed, scenario=scenario)
     store, plan = request.store, request.plan
     created_at = now_iso()
     log = EventLog()
@@ -262,9 +272,9 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
             store.create()  # the --run-id is taken here, atomically, or MIMETIC_RUN_EXISTS
             log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
             for surface in request.surfaces:
-                hook = _actor_hook(request) if request.actor and surface is DESKTOP else None
                 lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
-                                      store=store, log=log, timeout_ms=request.timeout_ms, actor=hook))
+                                      store=store, log=log, timeout_ms=request.timeout_ms,
+                                      actor=_actor_hook(request, surface)))
     except KeyboardInterrupt:
         # Ctrl-C still leaves a valid bundle: unfinished viewports are recorded as interrupted.
         log.mark("run.interrupted", "Interrupted (Ctrl-C); unfinished viewports were recorded as interrupted.")

@@ -17,7 +17,7 @@ from mimetic.cli._output import set_root_json
 
 COMMAND_MODULES = (
     "init", "doctor", "run", "verify", "review", "runs", "watch", "observe", "export", "cleanup",
-    "stats", "lab", "feedback", "schema", "lane", "help",
+    "stats", "lab", "feedback", "schema", "lane", "help", "replay",
 )
 
 app = typer.Typer(

@@ -33,7 +33,9 @@ def register(app: typer.Typer) -> None:
         lab: Annotated[Optional[str], typer.Argument(help="Lab id or path (same as `mimetic lab run`).")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Write synthetic contract evidence only.")] = False,
         app_url: Annotated[Optional[str], typer.Option("--app-url", help="Loopback URL of the app to prove, e.g. http://127.0.0.1:5173.")] = None,
-        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: openai-cua, anthropic or openai-compatible (a study also takes scripted).")] = None,
+        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: explore (keyless, seeded), openai-cua, anthropic, openai-compatible, or auto (openai-cua with a model key, else explore); a study also takes scripted.")] = None,
+        persona: Annotated[Optional[str], typer.Option("--persona", help="Persona id (mimetic/personas/<id>.yaml) the actor plays.")] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Seed of the explorer's walk (--actor explore): same seed and app state, same findings.", min=0)] = 0,
         scenario: Annotated[Optional[str], typer.Option("--scenario", help="With --app-url: run only this mode: browser scenario id (default: every one, in filename order).")] = None,
         study: Annotated[Optional[str], typer.Option("--study", help="Run a study: a lab of kind study, or a scenario with tasks (personas x tasks, k/n reached).")] = None,
         require: Annotated[Optional[float], typer.Option("--require", help="With --study: exit 1 when a required task's success rate is below this (0-1).")] = None,
@@ -61,9 +63,9 @@ def register(app: typer.Typer) -> None:
                 raise MimeticError("MIMETIC_INVALID_TIMEOUT", f"--timeout-ms must be between 1 and 600000, got {timeout}.")
             project, env_warnings = project_with_env(cwd, env_file)
             if lab is not None:
-                if app_url or actor or scenario or study or require is not None:
+                if app_url or actor or persona or scenario or study or require is not None:
                     raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT",
-                                       "A lab run takes no --app-url, --actor, --scenario, --study or --require; the lab decides.")
+                                       "A lab run takes no --app-url, --actor, --persona, --scenario, --study or --require; the lab decides.")
                 from mimetic.cli.lab import run_lab_outcome
                 from mimetic.labs.dispatch import LabRunOptions
 
@@ -79,11 +81,12 @@ def register(app: typer.Typer) -> None:
                                                   require=require)
                 else:
                     from mimetic.browser.proof import run_app_url
+                    from mimetic.explorer.choice import resolve_actor
 
                     if require is not None:
                         raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--require only applies to --study.")
                     result, exit_code = run_app_url(project, app_url, sims=sims_n, run_id=run_id, timeout_ms=timeout,
-                                                    actor=actor, scenario=scenario)
+                                                    actor=resolve_actor(actor), persona=persona, seed=seed, scenario=scenario)
                 result.warnings[:0] = env_warnings
                 return Outcome(result.to_json(), exit_code=exit_code, human=print_run)
             if require is not None:
@@ -97,11 +100,11 @@ def register(app: typer.Typer) -> None:
                     "MIMETIC_LOCAL_CODEX_UNIMPLEMENTED",
                     "The local Codex actors of mimetic-cli 0.1.5 (--actor codex-tui|codex-exec, "
                     "MIMETIC_ENABLE_LOCAL_CODEX_TUI/EXEC) are not built in this version; nothing was run or written. "
-                    "Use --app-url <loopback URL> (optionally --actor openai-cua) or --dry-run.")
-            if actor == "openai-cua":
-                raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--actor openai-cua needs --app-url (the app it should use).")
+                    "Use --app-url <loopback URL> (optionally --actor openai-cua or explore) or --dry-run.")
+            if actor in ("openai-cua", "explore", "auto") or persona is not None:
+                raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--actor and --persona need --app-url (the app to use).")
             if actor is not None:
-                raise MimeticError("MIMETIC_UNSUPPORTED_ACTOR", f"--actor {actor} is not an actor here (use openai-cua).")
+                raise MimeticError("MIMETIC_UNSUPPORTED_ACTOR", f"--actor {actor} is not an actor here (use openai-cua or explore).")
             if not dry_run:
                 raise MimeticError(
                     "MIMETIC_LIVE_RUN_UNIMPLEMENTED",

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from mimetic.contracts.base import Record
+from mimetic.contracts.explorer import ExplorerTrace
 
 SETUP_QUALITY_SCHEMA = "mimetic.setup-quality.v1"
 STUDY_QUALITY_SCHEMA = "mimetic.study-quality.v1"
@@ -187,7 +188,7 @@ class ActorReport(Record):
     SCHEMA_ID: ClassVar[str] = ACTOR_SCHEMA
     schema_: Literal["mimetic.actor.v1"] = Field(ACTOR_SCHEMA, alias="schema")
     id: str  # the stream id the actor worked in
-    kind: Literal["openai-cua", "anthropic", "openai-compatible", "scripted-browser", "none"]
+    kind: Literal["openai-cua", "anthropic", "openai-compatible", "scripted-browser", "explore", "none"]
     provider: str | None = None  # the model API ("openai", "anthropic", "openai-compatible"); None without a model
     status: Literal["not_started", "running", "passed", "failed", "blocked", "timed_out", "interrupted"]
     verdict: Literal["passed", "blocked", "failed"] | None = None
@@ -206,6 +207,7 @@ class ActorReport(Record):
     findings: list[Finding] = Field(default_factory=list)
     transcript_path: str | None = None
     last_message_tail: str = ""
+    exploration: ExplorerTrace | None = None  # the keyless explorer's state graph, actions and findings
 
 
 # --- sandbox receipts (one line per sandbox in sandbox-receipts.ndjson, the moment its id exists) --

@@ -17,7 +17,8 @@ NextState = Literal[
     "watch", "adapter-hardening", "target-app-setup", "actor-auth", "setup-quality-review",
     "study-quality-review",
 ]
-ActorName = Literal["codex-tui", "codex-exec", "synthetic-dry-run", "openai-cua", "scripted-browser", "unknown"]
+ActorName = Literal["codex-tui", "codex-exec", "synthetic-dry-run", "openai-cua", "scripted-browser", "explore",
+                    "unknown"]
 SubstrateName = Literal["e2b-desktop", "local-filesystem", "local-browser", "codex-app-server", "unknown"]
 
 

@@ -79,8 +79,8 @@ class LabDefaults(Manifest):
 
 
 class LabActor(Manifest):
-    kind: Literal["none", "openai-cua", "anthropic", "openai-compatible"] = Field(
-        "none", description="none: scripted lanes only; otherwise the provider of the AI persona that uses the app.")
+    kind: Literal["none", "openai-cua", "anthropic", "openai-compatible", "explore"] = Field(
+        "none", description="none: scripted lanes only; explore: the keyless explorer (local lanes); otherwise the provider of the AI persona that uses the app.")
     model: str | None = Field(None, description="The actor's model (MIMETIC_ACTOR_MODEL overrides it).")
     max_steps: PositiveInt | None = Field(None, description="At most this many model turns per lane.")
     max_actions: PositiveInt | None = Field(None, description="At most this many actions performed, over all turns.")

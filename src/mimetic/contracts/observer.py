@@ -52,6 +52,16 @@ class ObserverSummary(Record):
     events: int  # events in the run (the page shows the latest of them)
 
 
+class ExplorerFindingSummary(Record):
+    """One explorer finding as the lane panel lists it (screenshot relative to observer/index.html)."""
+
+    kind: str
+    severity: str
+    title: str
+    route: str
+    screenshot: str | None = None
+
+
 class ActorSummary(Record):
     """The parts of an `actors/<stream>.json` report (mimetic.actor.v1) a lane tile shows."""
 
@@ -67,6 +77,7 @@ class ActorSummary(Record):
     cost_usd: float | None = None  # None = unknown, never shown as 0
     findings: list[Finding] = Field(default_factory=list)
     last_message_tail: str = ""
+    explorer_findings: list[ExplorerFindingSummary] = Field(default_factory=list)
 
 
 class ObserverStream(Stream):

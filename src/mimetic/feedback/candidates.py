@@ -1,7 +1,7 @@
 """Feedback candidates derived from a run's evidence, one per (stream, kind), at most 20 per run.
 
 Each kind names who owns the problem (upstream §3.9 owners):
-  target-app  browser-step-failed, product-finding, app-not-ready
+  target-app  browser-step-failed, product-finding, app-not-ready, explorer (one per defect across lanes)
   environment dependency-install, sandbox-launch, provider-credentials
   harness     published-cli-app-url, invalid-evidence
   actor       setup-quality, study-quality, actor-run
@@ -221,7 +221,8 @@ class Lane:
                 proof=self.rerun_proof(trace.app_url), kind_suffix=trace.surface if len(self.evidence.traces) > 1 else "")
 
     def product_finding(self) -> Iterator[FeedbackCandidate]:
-        findings = [(path, f) for path, report in self.evidence.actors for f in report.findings if f.owner == "product"]
+        findings = [(path, f) for path, report in self.evidence.actors if report.exploration is None  # see explorer_findings
+                    for f in report.findings if f.owner == "product"]
         if not findings:
             return
         findings.sort(key=lambda item: SEVERITY_ORDER.index(item[1].severity))
@@ -399,13 +400,17 @@ def derive_candidates(store: RunStore, bundle: RunBundle) -> list[FeedbackCandid
     """Every candidate the run's evidence supports, in stream order (not yet capped)."""
     sims = {sim.id: sim for sim in bundle.simulations}
     receipts = _receipt_substrates(store)
+    from mimetic.feedback.explorer_findings import explorer_candidates
+
     found: list[FeedbackCandidate] = []
+    lanes = []
     for stream in bundle.streams:
         evidence = read_stream_evidence(store, stream)
         lane = Lane(store=store, bundle=bundle, stream=stream, sim=sims.get(stream.sim_id), evidence=evidence,
                     actor=_actor(bundle, evidence), substrate=_substrate(bundle, stream, evidence, receipts))
+        lanes.append(lane)
         found += lane.candidates()
-    return found
+    return found + (explorer_candidates(lanes) if bundle.mode == "live" else [])
 
 
 def merge_candidates(bundle: RunBundle, derived: list[FeedbackCandidate]) -> list[FeedbackCandidate]:

@@ -21,6 +21,7 @@ from mimetic.bundle.store import RunStore
 from mimetic.contracts.bundle import LabRef, Review
 from mimetic.contracts.manifests import Persona, Scenario
 from mimetic.contracts.results import OssMetaLabResult, SandboxSummary
+from mimetic.errors import MimeticError
 from mimetic.labs.dispatch import LabRun, LabRunOptions
 from mimetic.labs.oss_meta import Lane, shown_repos
 from mimetic.lanes.board import LaneBoard
@@ -168,6 +169,10 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
         require_sandbox()  # no repository code runs outside bubblewrap unless the user said --unsandboxed
     concurrency = default_concurrency(len(lanes), options.concurrency or lab.concurrency)
     actor = LaneActorPlan.resolve(lab.actor)  # a malformed actor flag is a usage error, before anything is written
+    if actor.explorer and substrate == "e2b":
+        raise MimeticError("MIMETIC_EXPLORER_UNAVAILABLE",
+                           "actor.kind explore is not available on the e2b substrate yet (it needs the sandbox's browser "
+                           "over CDP); use --substrate local, or actor.kind openai-cua. Nothing was started.")
     board = LaneBoard.create(project, store, lanes, LabRef(id=lab.id, kind=lab.kind, origin=resolved.origin), substrate)
     warnings = list(warnings)
     if github_token() is None:

@@ -12,7 +12,7 @@ from mimetic.clock import now_iso
 from mimetic.contracts.bundle import RunBundle, RunEvent, Stream
 from mimetic.contracts.evidence import ActorReport
 from mimetic.contracts.observer import (
-    ActorSummary, ArtifactLink, ObserverData, ObserverRaw, ObserverRun, ObserverStream, ObserverSummary,
+    ActorSummary, ArtifactLink, ExplorerFindingSummary, ObserverData, ObserverRaw, ObserverRun, ObserverStream, ObserverSummary,
     PublicSafety,
 )
 from mimetic.errors import MimeticError
@@ -93,8 +93,17 @@ def _actor_summary(run_dir: Path, stream: Stream) -> ActorSummary | None:
         return ActorSummary(path=rel, kind=report.kind, status=report.status, verdict=report.verdict,
                             reason=report.reason, model=report.model, steps=report.steps,
                             duration_ms=report.duration_ms, tokens=report.tokens, cost_usd=report.cost_usd,
-                            findings=report.findings, last_message_tail=report.last_message_tail)
+                            findings=report.findings, last_message_tail=report.last_message_tail,
+                            explorer_findings=_explorer_findings(report))
     return None
+
+
+def _explorer_findings(report: ActorReport) -> list[ExplorerFindingSummary]:
+    if report.exploration is None:
+        return []
+    return [ExplorerFindingSummary(kind=f.kind, severity=f.severity, title=f.title, route=f.route,
+                                   screenshot=f"../{rel}" if (rel := run_relative(f.screenshot_path)) else None)
+            for f in report.exploration.findings]
 
 
 def _timelines(bundle: RunBundle) -> dict[str, list[RunEvent]]:

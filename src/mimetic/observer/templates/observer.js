@@ -536,6 +536,7 @@
       return h("div", null, h("dt", { text: f[0] }), h("dd", { text: f[1] }));
     })));
     if (s.actor) stage.appendChild(actorCard(s.actor));
+    if (s.actor && s.actor.explorerFindings && s.actor.explorerFindings.length) stage.appendChild(explorerCard(s.actor.explorerFindings));
     if (s.codex) stage.appendChild(h("div", { class: "card" }, h("h3", { text: "Codex app-server" }),
       h("p", { text: s.codex.contract || "" }), h("span", { class: "chip", text: words(s.codex.state) })));
   }
@@ -554,6 +555,18 @@
         return h("li", { data: { severity: f.severity } }, h("div", { text: f.observed }),
           h("small", { text: [f.severity, f.owner === "actor" ? "actor clumsiness" : "product", f.where, f.expected ? "expected: " + f.expected : null].filter(Boolean).join(" · ") }));
       })) : h("p", { class: "hint", text: "No findings reported." }));
+  }
+
+  // The keyless explorer's findings, each with the screenshot of where it was seen.
+  function explorerCard(findings) {
+    var tone = { error: "high", warning: "medium", info: "low" };
+    return h("div", { class: "card explorer-findings" }, h("h3", { text: "Explorer findings (" + findings.length + ")" }),
+      h("ul", { class: "findings" }, findings.map(function (f) {
+        return h("li", { data: { severity: tone[f.severity] || "low" } }, h("div", { text: f.title }),
+          h("small", { text: [f.severity, words(f.kind), f.route].join(" · ") }),
+          f.screenshot ? h("a", { href: f.screenshot, target: "_blank", rel: "noopener" },
+            h("img", { src: f.screenshot, alt: "Screenshot: " + f.title, loading: "lazy" })) : null);
+      })));
   }
 
   function logSections(s) {
