@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
 
 from mimetic.contracts.setup_results import DoctorResult
@@ -67,7 +69,7 @@ def test_environment_reports_key_names_never_values_and_never_fails(cli, project
         assert call.exit_code == 0
         assert canary not in call.stdout + call.stderr
     environment = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}
-    assert set(environment) == {"E2B_API_KEY", "OPENAI_API_KEY", "GH_TOKEN", "chromium"}
+    assert set(environment) >= {"E2B_API_KEY", "OPENAI_API_KEY", "GH_TOKEN", "chromium"}
     assert environment["E2B_API_KEY"]["present"] is True
     assert environment["OPENAI_API_KEY"]["present"] is False
     assert environment["chromium"]["present"] is False
@@ -80,3 +82,16 @@ def test_chromium_override_is_found_when_executable(cli, project, monkeypatch):
     monkeypatch.setenv("MIMETIC_CHROMIUM", str(browser))
     environment = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}
     assert environment["chromium"]["present"] is True
+
+
+def test_doctor_reports_the_toolchain_a_lab_needs_and_the_node_the_project_asks_for(cli, project):
+    set_up(project)
+    (project / "package.json").write_text(json.dumps({"packageManager": "pnpm@9.0.0", "engines": {"node": ">=99"}}))
+    environment = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}
+    for tool in ("git", "node", "npm", "corepack", "pnpm", "yarn", "bun"):
+        entry = environment[tool]
+        assert entry["kind"] == "executable" and entry["present"] is (shutil.which(tool) is not None)
+    assert environment["git"]["message"].startswith(shutil.which("git"))  # where it is, and its version
+    assert "This project uses it." in environment["pnpm"]["message"]
+    if shutil.which("node"):
+        assert "asks for Node >=99 (engines.node)" in environment["node"]["message"]

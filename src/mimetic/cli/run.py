@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         app_url: Annotated[Optional[str], typer.Option("--app-url", help="Loopback URL of the app to prove, e.g. http://127.0.0.1:5173.")] = None,
         actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: openai-cua.")] = None,
         sims: SimsOpt = None,
-        timeout_ms: Annotated[int, typer.Option("--timeout-ms", help="Per-viewport timeout in milliseconds.", min=1, max=600000)] = 60000,
+        timeout_ms: Annotated[int, typer.Option("--timeout-ms", help="Per-viewport budget in milliseconds: page loads and steps share it (a cold dev server's first compile included).", min=1, max=600000)] = 240000,
         run_id: RunIdOpt = None,
         env_file: EnvFileOpt = None,
         cwd: CwdOpt = ".",
