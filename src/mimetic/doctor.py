@@ -63,7 +63,18 @@ def _environment() -> list[EnvironmentEntry]:
         name="chromium", kind="executable", present=found,
         message=f"{browser} {'found' if found else 'not found'} (local browser proof; set MIMETIC_CHROMIUM to override)",
     ))
+    entries.append(_bubblewrap())
     return entries
+
+
+def _bubblewrap() -> EnvironmentEntry:
+    """Local lanes run repository code inside bwrap: doctor really starts one (`bwrap --ro-bind / / true`)."""
+    from mimetic.lanes.sandbox import bwrap_problem, find_bwrap
+
+    problem = bwrap_problem()
+    message = (f"{find_bwrap()} works (local lanes run sandboxed)" if problem is None
+               else f"{problem} Without it, --substrate local refuses to run repository code unless --unsandboxed.")
+    return EnvironmentEntry(name="bubblewrap", kind="executable", present=problem is None, message=message)
 
 
 TOOLS = {

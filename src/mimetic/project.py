@@ -41,6 +41,19 @@ class Project:
             return path.name
 
 
+PLANE_DIRS = ("mimetic", ".mimetic", ".mimetic/runs", ".mimetic/tmp")
+
+
+def refuse_symlinked_planes(project: Project) -> None:
+    """A committed `mimetic -> /elsewhere` or `.mimetic/runs -> /elsewhere` would make mimetic write outside the
+    project: a plane folder that is a symbolic link stops the command before anything is written."""
+    for relative in PLANE_DIRS:
+        if (project.root / relative).is_symlink():
+            raise MimeticError("MIMETIC_SYMLINKED_PLANE",
+                               f"{relative} is a symbolic link; mimetic never writes through one. Replace it with a "
+                               "real folder.")
+
+
 def open_project(cwd: str | Path = ".") -> Project:
     path = Path(cwd).expanduser()
     if not path.exists():

@@ -69,7 +69,7 @@ def test_environment_reports_key_names_never_values_and_never_fails(cli, project
         assert call.exit_code == 0
         assert canary not in call.stdout + call.stderr
     environment = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}
-    assert set(environment) >= {"E2B_API_KEY", "OPENAI_API_KEY", "GH_TOKEN", "chromium"}
+    assert set(environment) >= {"E2B_API_KEY", "OPENAI_API_KEY", "GH_TOKEN", "chromium", "bubblewrap"}
     assert environment["E2B_API_KEY"]["present"] is True
     assert environment["OPENAI_API_KEY"]["present"] is False
     assert environment["chromium"]["present"] is False
@@ -82,6 +82,29 @@ def test_chromium_override_is_found_when_executable(cli, project, monkeypatch):
     monkeypatch.setenv("MIMETIC_CHROMIUM", str(browser))
     environment = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}
     assert environment["chromium"]["present"] is True
+
+
+def test_bubblewrap_is_reported_working_only_after_a_real_sandbox_ran(cli, project):
+    environment = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}
+    assert environment["bubblewrap"]["present"] is True  # scripts/test installs bubblewrap
+    assert "works" in environment["bubblewrap"]["message"]
+
+
+def test_missing_or_broken_bubblewrap_is_reported_with_the_fix_and_never_fails_doctor(cli, project, monkeypatch):
+    set_up(project)
+    monkeypatch.setenv("MIMETIC_BWRAP", str(project / "no-such-bwrap"))
+    call = cli("doctor", "--json")
+    entry = {e["name"]: e for e in call.json()["environment"]}["bubblewrap"]
+    assert call.exit_code == 0 and entry["present"] is False
+    assert "apt-get install bubblewrap" in entry["message"] and "--unsandboxed" in entry["message"]
+
+    broken = project / "bwrap"  # installed, but the kernel refuses it user namespaces
+    broken.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    os.chmod(broken, 0o755)
+    monkeypatch.setenv("MIMETIC_BWRAP", str(broken))
+    entry = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}["bubblewrap"]
+    assert entry["present"] is False
+    assert "uid map: Permission denied" in entry["message"] and "user namespaces" in entry["message"]
 
 
 def test_doctor_reports_the_toolchain_a_lab_needs_and_the_node_the_project_asks_for(cli, project):

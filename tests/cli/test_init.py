@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,21 @@ def test_after_init_dry_run_uses_the_committed_persona_and_scenario(cli, project
     assert bundle["persona"]["sourceDigest"] != "builtin"
     assert bundle["scenario"]["source"] == "mimetic/scenarios/first-run-smoke.yaml"
     assert bundle["scenario"]["sourceDigest"] != "builtin"
+
+
+def test_init_and_run_refuse_plane_folders_that_are_symlinks_and_write_nothing_outside(cli, project, tmp_path):
+    """A hostile clone commits `mimetic -> /elsewhere` or `.mimetic/runs -> /elsewhere`."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "mimetic").symlink_to(elsewhere, target_is_directory=True)
+    call = cli("init", "--yes", "--json")
+    assert call.exit_code == 2 and call.json()["error"]["code"] == "MIMETIC_SYMLINKED_PLANE"
+    assert list(elsewhere.iterdir()) == []
+
+    (project / "mimetic").unlink()
+    assert cli("init", "--yes", "--json").exit_code == 0
+    shutil.rmtree(project / ".mimetic/runs")
+    (project / ".mimetic/runs").symlink_to(elsewhere, target_is_directory=True)
+    call = cli("run", "--dry-run", "--run-id", "through-link", "--json")
+    assert call.exit_code == 2 and call.json()["error"]["code"] == "MIMETIC_SYMLINKED_PLANE"
+    assert list(elsewhere.iterdir()) == []

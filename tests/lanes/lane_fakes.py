@@ -65,6 +65,9 @@ class FakeSandbox:
     def screenshot(self) -> bytes | None:
         return PNG
 
+    def audit(self, completion) -> str | None:
+        return None
+
     def stream_url(self) -> str | None:
         return self.behaviour.stream_url
 

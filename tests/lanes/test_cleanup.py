@@ -134,3 +134,24 @@ def test_killing_by_id_needs_no_source_checkout(project, tmp_path, monkeypatch):
     finally:
         stop_all(fake)
     assert exit_code == 0 and result.killed == [alive.sandbox_id] and result.skipped == []
+
+
+def test_a_local_lane_still_running_is_found_and_killed_not_assumed_gone(cli, project, dry_run):
+    """After mimetic itself was killed, a lane's processes may still run: cleanup looks them up by the lane marker."""
+    import os
+    import subprocess
+
+    from mimetic.lanes.local import MARKER_NAME, lane_tmp_root
+
+    root = lane_tmp_root(Project(project), dry_run) / "oss-01"
+    root.mkdir(parents=True)
+    leftover = subprocess.Popen(["sleep", "300"], env={**os.environ, MARKER_NAME: str(root.resolve())},
+                                start_new_session=True)
+    write_receipts(project, dry_run, ("oss-01", "local"), ("oss-02", "local"))
+    try:
+        data = cli("cleanup", "--run", dry_run, "--json").json()
+        assert data["killed"] == ["oss-01"] and data["alreadyGone"] == ["oss-02"]
+        assert leftover.wait(timeout=10) is not None  # really ended, not just reported
+    finally:
+        leftover.kill()
+        leftover.wait()

@@ -14,7 +14,7 @@ from typing import Any
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import LatestRun, Review, RunBundle
 from mimetic.errors import MimeticError
-from mimetic.project import Project
+from mimetic.project import Project, refuse_symlinked_planes
 from mimetic.safety.redact import redact_text, redact_value
 
 RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
@@ -84,6 +84,7 @@ class RunStore:
     @classmethod
     def new(cls, project: Project, run_id: str) -> "RunStore":
         """A store for a run about to be written; an existing run is never overwritten or mixed into."""
+        refuse_symlinked_planes(project)
         store = cls(project, run_id)
         if store.dir.exists():
             raise MimeticError("MIMETIC_RUN_EXISTS", f"Run {run_id} already exists; pick another --run-id.")

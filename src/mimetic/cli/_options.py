@@ -28,4 +28,6 @@ RedactOpt = Annotated[
 KeepOpt = Annotated[bool, typer.Option("--keep", help="Keep sandboxes and clones after the run.")]
 DetachOpt = Annotated[bool, typer.Option("--detach", help="Render and exit instead of serving the Observer.")]
 SubstrateOpt = Annotated[Optional[str], typer.Option("--substrate", help="Where live lanes run: e2b or local.")]
+UnsandboxedOpt = Annotated[bool, typer.Option(
+    "--unsandboxed", help="Run local lanes without the bubblewrap sandbox (unsafe: repository code can read your files).")]
 ConcurrencyOpt = Annotated[Optional[int], typer.Option("--concurrency", help="Lanes run at once (default min(lanes, 8)).")]

@@ -8,7 +8,7 @@ import typer
 
 from mimetic.cli._options import (
     ConcurrencyOpt, CountOpt, CwdOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, RedactOpt, RepoOpt,
-    ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt,
+    ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, UnsandboxedOpt,
 )
 
 LabArg = Annotated[str, typer.Argument(help="Lab id (see `mimetic lab list`) or a path to a .yaml file.")]
@@ -133,6 +133,7 @@ def register(app: typer.Typer) -> None:
         redact_repos: RedactOpt = None,
         keep: KeepOpt = False,
         substrate: SubstrateOpt = None,
+        unsandboxed: UnsandboxedOpt = False,
         concurrency: ConcurrencyOpt = None,
         open_: Annotated[bool, typer.Option("--open/--no-open", help="Accepted for compatibility; `lab run` never opens a browser (use `mimetic watch <lab>`).")] = False,
         run_id: RunIdOpt = None,
@@ -150,7 +151,8 @@ def register(app: typer.Typer) -> None:
             project, env_warnings = project_with_env(cwd, env_file)
             options = LabRunOptions(dry_run=dry_run, sims=sims, count=count, limit=limit, run_id=run_id,
                                     repo=list(repo or []), repos=repos, redact_repos=redact_repos, keep=keep,
-                                    substrate=substrate, concurrency=concurrency, json=json_mode)
+                                    substrate=substrate, unsandboxed=unsandboxed, concurrency=concurrency,
+                                    json=json_mode)
             return run_lab_outcome(project, lab, options, env_warnings)
 
         execute(json_mode, action)

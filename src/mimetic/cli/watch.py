@@ -8,7 +8,7 @@ import typer
 
 from mimetic.cli._options import (
     ConcurrencyOpt, CountOpt, CwdOpt, DetachOpt, DryRunOpt, EnvFileOpt, JsonOpt, KeepOpt, LimitOpt, OpenOpt,
-    RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt,
+    RedactOpt, RepoOpt, ReposOpt, RunIdOpt, SimsOpt, SubstrateOpt, UnsandboxedOpt,
 )
 
 # Validated by the domain (MIMETIC_INVALID_PORT) rather than by click, so the error has mimetic's shape.
@@ -48,6 +48,7 @@ def register(app: typer.Typer) -> None:
         redact_repos: RedactOpt = None,
         keep: KeepOpt = False,
         substrate: SubstrateOpt = None,
+        unsandboxed: UnsandboxedOpt = False,
         concurrency: ConcurrencyOpt = None,
         run_id: RunIdOpt = None,
         open_: OpenOpt = None,
@@ -72,7 +73,8 @@ def register(app: typer.Typer) -> None:
 
             options = LabRunOptions(dry_run=dry_run, sims=sims, count=count, limit=limit, run_id=run_id,
                                     repo=list(repo or []), repos=repos, redact_repos=redact_repos, keep=keep,
-                                    substrate=substrate, concurrency=concurrency, json=json_mode)
+                                    substrate=substrate, unsandboxed=unsandboxed, concurrency=concurrency,
+                                    json=json_mode)
             request = WatchRequest(lab=lab, lab_option=lab_option, run=run, port=port, options=options)
             validate_request(request)  # before --env-file or any write
             project, env_warnings = project_with_env(cwd, env_file)

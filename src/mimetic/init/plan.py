@@ -45,6 +45,11 @@ def _require_kind(project: Project, relative: str, *, directory: bool) -> Path:
     for depth in range(1, len(parts) + 1):
         candidate = project.root.joinpath(*parts[:depth])
         wants_dir = directory or depth < len(parts)
+        if candidate.is_symlink():  # `mimetic -> /elsewhere` would make init write outside the project
+            raise MimeticError(
+                "MIMETIC_SYMLINKED_PLANE",
+                f"{Path(*parts[:depth]).as_posix()} is a symbolic link; init never writes through one. Nothing was written.",
+            )
         if candidate.exists() and candidate.is_dir() != wants_dir:
             kind = "a directory" if wants_dir else "a file"
             raise MimeticError(

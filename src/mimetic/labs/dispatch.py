@@ -27,6 +27,7 @@ class LabRunOptions:
     redact_repos: bool | None = None
     keep: bool = False
     substrate: str | None = None
+    unsandboxed: bool = False  # local lanes without the bubblewrap sandbox
     concurrency: int | None = None
     json: bool = False
 

@@ -54,8 +54,10 @@ def cleanup_run(project: Project, run: str | None = None, *, e2b_factory=None) -
     for receipt in receipts:
         sandbox_id = receipt.sandbox_id
         if receipt.substrate == "local":
-            # The local substrate stops everything it started when the lane ends; nothing is left to kill.
-            result.already_gone.append(sandbox_id)
+            # A lane ends its processes when it ends, unless mimetic itself was killed: look, never assume.
+            from mimetic.lanes.local import stop_local_lane
+
+            (result.killed if stop_local_lane(project, store.run_id, sandbox_id) else result.already_gone).append(sandbox_id)
             continue
         if receipt.substrate != "e2b":
             result.skipped.append(CleanupIssue(id=sandbox_id, reason=f"Unknown substrate {receipt.substrate!r}."))

@@ -18,12 +18,14 @@ from mimetic.contracts.lanes import BootstrapCompletion
 from mimetic.lanes.scrub import lane_scrubber, tail
 from mimetic.lanes.setup_quality import build_setup_quality, setup_facts
 from mimetic.lanes.study_quality import rate_study
+from mimetic.lanes.untrusted import lane_dir_exists, read_lane_text
 
 STATE_FILE = "lane-state.txt"
 COMPLETION_FILE = "completion.json"
 SETUP_QUALITY_FILE = "setup-quality.json"
 LOG_FILE = "bootstrap.log"
 APP_LOG_FILE = "app.log"
+READ_LIMIT = 1024 * 1024  # of a log or the state file, read from its end
 LOG_TAIL_LINES = 80
 ACTOR_TAIL_LINES = 40
 PASSED_REASON = "Target app surface, nested Mimetic proof and nested verify were checked."
@@ -41,17 +43,12 @@ def parse_state(text: str) -> dict[str, str]:
 
 
 def read_state(root: Path) -> dict[str, str]:
-    try:
-        return parse_state((root / STATE_FILE).read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return {}
+    return parse_state(read_lane_text(root, STATE_FILE, limit=READ_LIMIT, oversize="tail") or "")
 
 
-def _read_tail(path: Path, lines: int) -> str:
-    try:
-        return tail(path.read_text(encoding="utf-8", errors="replace"), lines)
-    except OSError:
-        return ""
+def _read_tail(root: Path, relative: str, lines: int) -> str:
+    """The last lines of a log the repository's code could have replaced with a symlink or a FIFO."""
+    return tail(read_lane_text(root, relative, limit=READ_LIMIT, oversize="tail") or "", lines)
 
 
 def _int(value: str | None) -> int | None:
@@ -70,8 +67,8 @@ def proof_failure_line(root: Path) -> str | None:
     import json
 
     try:
-        result = json.loads((root / "nested-run.json").read_text(encoding="utf-8", errors="replace")[:200_000])
-    except (OSError, ValueError):
+        result = json.loads(read_lane_text(root, "nested-run.json", limit=READ_LIMIT, oversize="tail") or "null")
+    except ValueError:
         return None
     error = result.get("error") if isinstance(result, dict) else None
     message = error.get("message") if isinstance(error, dict) else None
@@ -99,10 +96,10 @@ def build_completion(root: Path, exit_code: int) -> BootstrapCompletion:
     state = read_state(root)
     scrub = lane_scrubber(lane_root=root, project_root=None, home=os.environ.get("HOME")).text
     repo = root / "repo"
-    log_tail = scrub(_read_tail(root / LOG_FILE, LOG_TAIL_LINES))
+    log_tail = scrub(_read_tail(root, LOG_FILE, LOG_TAIL_LINES))
     status, reason = decide(exit_code, state, proof_failure_line(root))
     setup = None
-    if (repo / "mimetic").is_dir():
+    if lane_dir_exists(root, "repo/mimetic"):  # a committed `mimetic -> /elsewhere` is not the setup
         facts = setup_facts(repo)
         study = rate_study(repo, facts, evidence_texts=[log_tail],
                            app_url_proof_passed=state.get("nested_proof") == "app-url"
@@ -119,7 +116,7 @@ def build_completion(root: Path, exit_code: int) -> BootstrapCompletion:
         app_status=_status(state.get("app_status"), ("not_started", "running", "blocked", "failed", "missing"), "not_started"),
         app_reason=scrub(state.get("app_reason") or "") or None, app_url=state.get("app_url") or None,
         app_pid=_int(state.get("app_pid")), app_log_path=f"[lane-root]/{APP_LOG_FILE}" if (root / APP_LOG_FILE).exists() else None,
-        app_log_tail=scrub(_read_tail(root / APP_LOG_FILE, ACTOR_TAIL_LINES)),
+        app_log_tail=scrub(_read_tail(root, APP_LOG_FILE, ACTOR_TAIL_LINES)),
         nested_run_id=state.get("nested_run_id") or None,
         nested_proof=_status(state.get("nested_proof"), ("app-url", "dry-run"), "not_run"),
         nested_proof_status=_status(state.get("nested_proof_status"), ("passed", "failed"), "not_run"),

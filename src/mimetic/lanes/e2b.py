@@ -267,6 +267,9 @@ class E2BLaneSandbox:
     def screenshot(self) -> bytes | None:
         return self.computer().screenshot()
 
+    def audit(self, completion) -> str | None:
+        return None  # the app runs inside the desktop, out of the host's reach; its screenshot is the desktop's own
+
     def stream_url(self) -> str | None:
         return self._stream_url
 

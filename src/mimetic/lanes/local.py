@@ -1,12 +1,15 @@
 """The local substrate: each lane's bootstrap runs on this machine, in `.mimetic/tmp/oss-meta/<run>/<token>/`.
 
-The bootstrap gets its own session; the app it starts and the nested mimetic commands (the host's
+The bootstrap runs inside a bubblewrap sandbox (lanes/sandbox.py) where only the lane root is writable,
+unless the user asked for `--unsandboxed`. The app it starts and the nested mimetic commands (the host's
 own interpreter, `sys.executable -m mimetic`) run under it, and the nested browser proof is headless
-Chromium. `close()` stops every process the lane started and removes the lane root unless `keep`.
+Chromium. Everything the host reads back goes through lanes/untrusted.py and lanes/claims.py.
+`close()` stops every process the lane started and removes the lane root unless `keep`.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -14,17 +17,29 @@ import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from mimetic.actors.computer import Computer
-from mimetic.bundle.store import atomic_write_bytes, contained
+from mimetic.bundle.store import atomic_write_bytes
 from mimetic.contracts.lanes import BootstrapCompletion
-from mimetic.lanes.env import host_basics
-from mimetic.lanes.processes import stop_lane_processes
+from mimetic.errors import MimeticError
+from mimetic.lanes.claims import claim_problem, confine_to_origin, is_png, lane_app_url, loopback_port
+from mimetic.lanes.env import git_base_url, host_basics
+from mimetic.lanes.processes import lane_pids, stop_lane_processes
+from mimetic.lanes.sandbox import INSTALL_HINT, bwrap_problem, find_bwrap, runtime_paths, sandbox_command
 from mimetic.lanes.substrate import LaneSpec
+from mimetic.lanes.untrusted import list_lane_dir, read_lane_file
 from mimetic.project import Project
+from mimetic.safety.envfile import loaded_env_files
 
 MARKER_NAME = "MIMETIC_LANE_ROOT"
 SCRIPT_NAME = "bootstrap.sh"
+READ_LIMIT = 4 * 1024 * 1024  # completion.json, state and logs: a bigger file is read from its tail
+SCREENSHOT_LIMIT = 16 * 1024 * 1024
+# Package-manager caches live in the lane root: one lane can never poison the cache another lane uses.
+# (pnpm keeps its store under XDG_DATA_HOME.)
+CACHE_ENV = {"XDG_CACHE_HOME": "cache", "XDG_DATA_HOME": "cache/data", "npm_config_cache": "cache/npm",
+             "YARN_CACHE_FOLDER": "cache/yarn", "PIP_CACHE_DIR": "cache/pip", "COREPACK_HOME": "cache/corepack"}
 
 
 def lane_tmp_root(project: Project, run_id: str) -> Path:
@@ -32,12 +47,15 @@ def lane_tmp_root(project: Project, run_id: str) -> Path:
 
 
 class LocalSandbox:
-    def __init__(self, root: Path, sandbox_id: str, *, keep: bool, python: str, port: int):
+    def __init__(self, root: Path, sandbox_id: str, *, keep: bool, python: str, port: int,
+                 bwrap: str | None = None, project_root: Path | None = None):
         self.id = sandbox_id
         self.root = root
         self._keep = keep
         self._python = python
         self._port = port
+        self._bwrap = bwrap  # None: --unsandboxed, the bootstrap runs directly on this machine
+        self._project_root = project_root
         self._process: subprocess.Popen | None = None
         self._nested_run_id: str | None = None
         self._closed = False
@@ -57,29 +75,52 @@ class LocalSandbox:
             **host_basics(), **env,
             MARKER_NAME: str(self.root), "MIMETIC_LANE_PYTHON": self._python, "MIMETIC_LANE_HOST": "127.0.0.1",
             "MIMETIC_LANE_PORT": str(self._port), "MIMETIC_NO_OPEN": "1", "NPM_CONFIG_UPDATE_NOTIFIER": "false",
+            **{name: str(self.root / relative) for name, relative in CACHE_ENV.items()},
         }
+        command = ["bash", str(script_path)]
+        if self._bwrap is not None:
+            lane_env["TMPDIR"] = "/tmp"  # the sandbox's private tmpfs
+            # bwrap ends the namespace when its first process exits: that process outlives the bootstrap so the
+            # app stays up for the host's probe and actor, until close() ends the sandbox.
+            command = sandbox_command(
+                ["bash", "-c", 'bash "$1"; exec sleep infinity', "mimetic-lane", str(script_path)], bwrap=self._bwrap, lane_root=self.root, home=os.environ.get("HOME"),
+                hide=[self._project_root] if self._project_root else [], hide_files=loaded_env_files(),
+                readonly=[*runtime_paths(lane_env.get("PATH")), *_mirror_path(lane_env.get("MIMETIC_GIT_BASE_URL")),
+                          # the run's turn locks (flock works read-only) and a shared cache of Node releases
+                          *filter(None, (lane_env.get("MIMETIC_LANE_GATES"), lane_env.get("MIMETIC_LANE_NODE_CACHE")))])
         with self._lock:
             if self._closed:
                 return
             # The bootstrap writes its own bootstrap.log; its own session keeps terminal Ctrl-C away from it.
+            # Its environment is exactly lane_env (the allowlist): bwrap passes it on and adds nothing.
             self._process = subprocess.Popen(
-                ["bash", str(script_path)], cwd=self.root, env=lane_env, stdin=subprocess.DEVNULL,
+                command, cwd=self.root, env=lane_env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )
 
     def read_file(self, relative: str) -> bytes | None:
-        try:
-            return contained(self.root, relative).read_bytes()
-        except OSError:
-            return None
+        """A lane file read without following symlinks (lanes/untrusted.py); a big one from its tail."""
+        return read_lane_file(self.root, relative, limit=READ_LIMIT, oversize="tail")
 
     def screenshot(self) -> bytes | None:
-        """The nested browser proof's desktop screenshot (headless Chromium has no screen of its own)."""
+        """The nested browser proof's desktop screenshot (headless Chromium has no screen of its own).
+
+        Only a real PNG reached without a symlink counts: a lane's `desktop.png -> /proc/self/environ` is no
+        screenshot."""
         if not self._nested_run_id:
             return None
-        folder = self.root / "repo" / ".mimetic" / "runs" / self._nested_run_id / "screenshots"
-        shots = sorted(folder.glob("*.png"), key=lambda p: (p.stem != "desktop", p.name)) if folder.is_dir() else []
-        return shots[0].read_bytes() if shots else None
+        folder = f"repo/.mimetic/runs/{self._nested_run_id}/screenshots"
+        names = sorted((name for name, kind in list_lane_dir(self.root, folder) if kind == "file" and name.endswith(".png")),
+                       key=lambda name: (name != "desktop.png", name))
+        for name in names:
+            shot = read_lane_file(self.root, f"{folder}/{name}", limit=SCREENSHOT_LIMIT)
+            if is_png(shot):
+                return shot
+        return None
+
+    def audit(self, completion: BootstrapCompletion) -> str | None:
+        """The host's own check of the lane's record (lanes/claims.py): None when it holds up."""
+        return claim_problem(completion, port=self._port, screenshot=self.screenshot())
 
     def stream_url(self) -> str | None:
         return None
@@ -96,18 +137,22 @@ class LocalSandbox:
             browser = launch_chromium(find_chromium())
             launched = browser.__enter__()
             self._browser = browser  # from here on close() stops it, even if opening the page fails
-            page = launched.new_context(DESKTOP).new_page()
-            if url := self._app_url():
-                page.goto(url, wait_until="domcontentloaded")
+            context = launched.new_context(DESKTOP)
+            app = lane_app_url(self._port)
+            confine_to_origin(context, app)  # the lane's app is the only place this browser goes
+            page = context.new_page()
+            if self._app_claimed():
+                page.goto(app, wait_until="domcontentloaded")
             self._computer = PlaywrightComputer(page)
         return self._computer
 
-    def _app_url(self) -> str | None:
+    def _app_claimed(self) -> bool:
+        """Whether the lane's completion names its app at the port the host gave it (the URL itself is never used)."""
         raw = self.read_file("completion.json")
         try:
-            return BootstrapCompletion.model_validate_json(raw).app_url if raw else None
+            return bool(raw) and loopback_port(BootstrapCompletion.model_validate_json(raw).app_url) == self._port
         except ValueError:
-            return None
+            return False
 
     def close(self) -> None:
         with self._lock:
@@ -119,10 +164,14 @@ class LocalSandbox:
             self._browser.__exit__(None, None, None)
         stop_lane_processes(self.marker, process.pid if process else None)
         if process is not None:
+            # Killing bwrap ends its pid namespace, so a process that dropped the marker (`env -i setsid ...`) dies too.
+            if self._bwrap is not None and process.poll() is None:
+                process.kill()
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
         if not self._keep:
             shutil.rmtree(self.root, ignore_errors=True)
             try:
@@ -131,14 +180,34 @@ class LocalSandbox:
                 pass
 
 
+def _mirror_path(base_url: str | None) -> list[Path]:
+    """A `file://` git mirror the lane clones from (tests, air-gapped mirrors): bound read-only into the sandbox."""
+    parts = urlsplit(base_url or "")
+    return [Path(unquote(parts.path))] if parts.scheme == "file" and parts.path else []
+
+
+def require_sandbox() -> str:
+    """The bwrap executable local lanes run in, or MIMETIC_SANDBOX_UNAVAILABLE (exit 2) naming the fix."""
+    problem = bwrap_problem()
+    if problem is not None:
+        raise MimeticError(
+            "MIMETIC_SANDBOX_UNAVAILABLE",
+            f"Local lanes run repository code nobody here has read, so they run inside a bubblewrap sandbox: {problem} "
+            f"Install it (`{INSTALL_HINT}`), use --substrate e2b, or pass --unsandboxed to run the repositories' code "
+            "directly on this machine (unsafe: it can read your files and keys).")
+    return find_bwrap() or "bwrap"
+
+
 class LocalSubstrate:
     name = "local"
 
-    def __init__(self, *, project: Project, run_id: str, keep: bool = False, python: str | None = None):
+    def __init__(self, *, project: Project, run_id: str, keep: bool = False, python: str | None = None,
+                 sandboxed: bool = True):
         self.project = project
         self.run_id = run_id
         self.keep = keep
         self.python = python or sys.executable
+        self.bwrap = require_sandbox() if sandboxed else None
         self._ports: set[int] = set()
         self._lock = threading.Lock()
 
@@ -161,10 +230,20 @@ class LocalSubstrate:
         if root.exists():
             shutil.rmtree(root)
         root.mkdir(parents=True)
-        return LocalSandbox(root.resolve(), spec.sim_id, keep=self.keep, python=self.python, port=self._free_port())
+        return LocalSandbox(root.resolve(), spec.sim_id, keep=self.keep, python=self.python, port=self._free_port(),
+                            bwrap=self.bwrap, project_root=self.project.root)
 
     def kill(self, sandbox_id: str) -> bool:
         """Stop a lane's processes by its token (for cleanup); True when stopped or already gone."""
-        root = (lane_tmp_root(self.project, self.run_id) / sandbox_id).resolve()
-        stop_lane_processes(f"{MARKER_NAME}={root}", None)
+        stop_local_lane(self.project, self.run_id, sandbox_id)
         return True
+
+
+def stop_local_lane(project: Project, run_id: str, sandbox_id: str) -> bool:
+    """Stop whatever still runs of a local lane (its bwrap with it); True when something was still alive."""
+    root = (lane_tmp_root(project, run_id) / sandbox_id).resolve()
+    marker = f"{MARKER_NAME}={root}"
+    if not lane_pids(marker, None):
+        return False
+    stop_lane_processes(marker, None)
+    return True

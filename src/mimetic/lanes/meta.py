@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import threading
 from collections import Counter
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from mimetic.lanes.env import git_base_url, github_token
 from mimetic.lanes.gates import GATES_DIR, heavy_slots, make_gates
 from mimetic.lanes.local import lane_tmp_root
 from mimetic.lanes.pool import default_concurrency
+from mimetic.lanes.processes import signals_ignored, signals_interrupt
 from mimetic.lanes.runner import LaneJob, LaneResult, LaneRunner, RunnerSettings
 from mimetic.lanes.scrub import Scrubber, lane_scrubber
 from mimetic.lanes.status import exit_code_for, run_verdict
@@ -124,19 +123,6 @@ def _jobs(project: Project, board: LaneBoard, choice: SubstrateChoice, lanes: li
     return jobs
 
 
-@contextlib.contextmanager
-def _interrupts_deferred(active: bool):
-    """While an interrupted run writes its final bundle, a second Ctrl-C must not cut it short."""
-    if not active or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _remove_gates(project: Project, run_id: str) -> None:
     """The run's lock folder goes with its lanes (and the run's temp folder once it is empty)."""
     import shutil
@@ -199,6 +185,10 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
     lab = resolved.lab
     substrate = choose_substrate(options.substrate, lab.substrate)
     local = substrate == "local"
+    if local and not options.unsandboxed:
+        from mimetic.lanes.local import require_sandbox
+
+        require_sandbox()  # no repository code runs outside bubblewrap unless the user said --unsandboxed
     concurrency = default_concurrency(len(lanes), options.concurrency or lab.concurrency, cpu_bound=local)
     redact = any(lane.redacted for lane in lanes)
     actor = LaneActorPlan.resolve(lab.actor)  # a malformed actor flag is a usage error, before anything is written
@@ -217,9 +207,10 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
     runner: LaneRunner | None = None
     interrupted = False
     try:
-        with _reporter(options) as table:
+        with signals_interrupt(), _reporter(options) as table:
             board.reporter = table
-            choice = open_substrate(substrate, project=project, run_id=store.run_id, keep=options.keep)
+            choice = open_substrate(substrate, project=project, run_id=store.run_id, keep=options.keep,
+                                    sandboxed=not options.unsandboxed)
             ready = choice.substrate is not None and not (choice.waiting_for or choice.unavailable)
             preflight = actor.preflight() if ready else None
             gates = make_gates(lane_tmp_root(project, store.run_id)) if ready and local else None
@@ -237,7 +228,7 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
     finally:
         board.reporter = None
         _remove_gates(project, store.run_id)
-    with _interrupts_deferred(interrupted):
+    with signals_ignored(interrupted):  # a second Ctrl-C (or SIGTERM) must not cut the final bundle short
         if interrupted:
             _settle_interrupted(board, results)
         if runner is not None:

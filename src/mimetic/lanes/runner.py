@@ -254,6 +254,9 @@ class LaneRunner:
         completion = BootstrapCompletion.model_validate(scrub.value(completion.to_json()))
         token = artifact_token(job.lane.stream_id)
         status, reason = lane_status(completion)
+        refused = sandbox.audit(completion)  # the record is the lane's claim; the host checks it
+        if refused:
+            status, reason = "failed", refused
         # Before the lane folder goes: the nested proof, its screenshots, log tails and the failure line.
         evidence = collect(sandbox, store, token, nested_run_id=completion.nested_run_id,
                            failure="" if status == "passed" else reason, scrub=scrub)

@@ -18,6 +18,7 @@ from mimetic.clock import now_iso
 from mimetic.contracts.evidence import (
     MimeticSetupFacts, Preview, QualityCheck, SetupQuality, SetupRedaction, StudyQuality, TreeEntry,
 )
+from mimetic.lanes.untrusted import read_lane_file, read_lane_text
 from mimetic.safety.redact import redact_text
 
 TREE_MAX_DEPTH = 4
@@ -81,8 +82,9 @@ def _previews(repo: Path, tree: list[TreeEntry]) -> list[Preview]:
     for entry in tree:
         if entry.type != "file" or not any(fnmatch(entry.path, pattern) for pattern in PREVIEW_PATTERNS):
             continue
-        with (repo / entry.path).open("rb") as handle:
-            raw = handle.read(PREVIEW_READ_BYTES + 1)
+        raw = read_lane_file(repo, entry.path, limit=PREVIEW_READ_BYTES + 1, oversize="head")
+        if raw is None:  # swapped for a symlink (or a FIFO) since the walk: not read
+            continue
         text = redact_text(raw[:PREVIEW_READ_BYTES].decode("utf-8", errors="replace"))
         truncated = len(raw) > PREVIEW_READ_BYTES or len(text) > PREVIEW_CHARS
         previews.append(Preview(path=entry.path, language=_language(entry.path), truncated=truncated,
@@ -94,8 +96,8 @@ def _previews(repo: Path, tree: list[TreeEntry]) -> list[Preview]:
 
 def _package_scripts(repo: Path) -> dict[str, str]:
     try:
-        scripts = json.loads((repo / "package.json").read_text(encoding="utf-8")).get("scripts")
-    except (OSError, ValueError, AttributeError):
+        scripts = json.loads(read_lane_text(repo, "package.json") or "").get("scripts")
+    except (ValueError, AttributeError):
         return {}
     return {k: v for k, v in scripts.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(scripts, dict) else {}
 
@@ -107,10 +109,7 @@ def _count_yaml(folder: Path) -> int:
 def setup_facts(repo: Path) -> MimeticSetupFacts:
     source = repo / "mimetic"
     scripts = _package_scripts(repo)
-    try:
-        ignore_lines = {line.strip() for line in (repo / ".gitignore").read_text(encoding="utf-8").splitlines()}
-    except OSError:
-        ignore_lines = set()
+    ignore_lines = {line.strip() for line in (read_lane_text(repo, ".gitignore") or "").splitlines()}
     return MimeticSetupFacts(
         config_present=(source / "config.yaml").is_file() or (source / "config.ts").is_file(),
         persona_count=_count_yaml(source / "personas"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from mimetic.actors.computer import Computer
+from mimetic.contracts.lanes import BootstrapCompletion
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class LaneSandbox(Protocol):
 
     def screenshot(self) -> bytes | None:
         """A PNG of the lane's screen, or None when the substrate has no screen."""
+        ...
+
+    def audit(self, completion: BootstrapCompletion) -> str | None:
+        """Why the host refuses what the lane's completion.json claims (a forged app URL, a "passed" the
+        host's own checks contradict), or None when it holds up."""
         ...
 
     def stream_url(self) -> str | None:

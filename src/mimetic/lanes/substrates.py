@@ -36,7 +36,7 @@ class SubstrateChoice:
         return None
 
 
-def open_substrate(name: str, *, project: Project, run_id: str, keep: bool) -> SubstrateChoice:
+def open_substrate(name: str, *, project: Project, run_id: str, keep: bool, sandboxed: bool = True) -> SubstrateChoice:
     if name == "e2b":
         if not os.environ.get("E2B_API_KEY"):
             return SubstrateChoice(name, waiting_for=["E2B_API_KEY"])
@@ -50,5 +50,5 @@ def open_substrate(name: str, *, project: Project, run_id: str, keep: bool) -> S
     else:
         from mimetic.lanes.local import LocalSubstrate
 
-        substrate = LocalSubstrate(project=project, run_id=run_id, keep=keep)
+        substrate = LocalSubstrate(project=project, run_id=run_id, keep=keep, sandboxed=sandboxed)
     return SubstrateChoice(name, substrate=substrate, waiting_for=list(substrate.missing_requirements()))

@@ -12,6 +12,7 @@ from mimetic.safety.redact import SECRET_ENV_NAME, register_secret
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_loaded_files: list[Path] = []  # env files this process read: lane sandboxes shadow them
 
 
 @dataclass
@@ -79,6 +80,7 @@ def load_env_file(path_text: str, cwd: Path) -> EnvFileResult:
     except (OSError, UnicodeDecodeError):
         raise MimeticError("MIMETIC_ENV_FILE_NOT_FOUND", f"Env file could not be read: {path_text}") from None
     result = EnvFileResult(env_file=path_text)
+    _loaded_files.append(path.resolve())
     for name, value in parse_env_text(text):
         # MIMETIC_* control flags are documented as non-secret; every other value is treated as one.
         if not name.startswith("MIMETIC_") or SECRET_ENV_NAME.search(name):
@@ -89,3 +91,8 @@ def load_env_file(path_text: str, cwd: Path) -> EnvFileResult:
             os.environ[name] = value
             result.loaded.append(name)
     return result
+
+
+def loaded_env_files() -> list[Path]:
+    """Every `--env-file` this process loaded (absolute), so no lane sandbox can read one."""
+    return list(_loaded_files)
