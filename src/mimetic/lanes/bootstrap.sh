@@ -265,7 +265,8 @@ elif [ "$app_framework" != static ] && ! resolve_pm; then
 else
   install_ok=1
   if [ "$app_framework" = static ]; then
-    start_cmd=("${start_args[@]}")
+    # Served by the lane's own Python: a `python3` on PATH may be a shim into a folder the sandbox hides.
+    start_cmd=("${MIMETIC_LANE_PYTHON:-python3}" "${start_args[@]:1}")
   else
     note pm_via "$pm_via"
     note pm_version "$(cd "$REPO" && with_timeout 60 "${pm_cmd[@]}" --version 2>/dev/null </dev/null | tail -n 1)"
@@ -324,7 +325,9 @@ else
   note nested_proof dry-run
   proof=(run --dry-run --sims 2 --run-id "$NESTED_RUN_ID" --json --cwd "$REPO")
 fi
-if gated proof "${MIMETIC[@]}" "${proof[@]}" >"$ROOT/nested-run.json"; then
+proof_gate=()
+[ -n "$app_url" ] && proof_gate=(gated proof)  # only a browser proof is CPU-heavy; a dry run takes no turn
+if ${proof_gate[@]+"${proof_gate[@]}"} "${MIMETIC[@]}" "${proof[@]}" >"$ROOT/nested-run.json"; then
   note nested_proof_status passed
   proof_passed=1
 else
