@@ -18,6 +18,7 @@ from typing import Any
 from mimetic.bundle.store import RUN_ID_PATTERN
 from mimetic.contracts.evidence import ActorReport, TokenUsage
 from mimetic.contracts.stats import DurationStats, DurationSummary, ModelStats, RunStats, StatsResult
+from mimetic.contracts.study import OUTCOMES, PersonaTally, StudySummary, TaskTally
 from mimetic.errors import MimeticError
 from mimetic.project import Project
 
@@ -94,6 +95,7 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
     since_at = parse_since(since)
     warnings: list[str] = []
     runs: list[RunStats] = []
+    studies: list[StudySummary] = []
     reports: list[ActorReport] = []
     run_durations: list[int] = []
     root = project.runs_dir
@@ -121,6 +123,9 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
         if duration is not None:
             run_durations.append(duration)
         review = data.get("review") if isinstance(data.get("review"), dict) else {}
+        study = _study(run_dir.name, data.get("study"), warnings)
+        if study is not None:
+            studies.append(study)
         runs.append(RunStats(
             run_id=run_dir.name, created_at=data.get("createdAt"), lab=run_lab, mode=data.get("mode"),
             verdict=review.get("verdict"), duration_ms=duration, actors=len(actors),
@@ -140,7 +145,33 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
         known_cost_usd=round(sum(known), COST_DIGITS), unknown_cost_runs=unknown_runs,
         rate_dates=sorted({a.rate_date for a in reports if a.rate_date}),
         durations=DurationStats(runs=_summary(run_durations), actors=_summary([a.duration_ms for a in reports])),
-        models=_model_stats(reports), runs=runs, warnings=warnings)
+        models=_model_stats(reports), tasks=_tallies(TaskTally, "task_id", [t for s in studies for t in s.tasks]),
+        personas=_tallies(PersonaTally, "persona_id", [p for s in studies for p in s.personas]), runs=runs,
+        warnings=warnings)
+
+
+def _study(run_id: str, value: Any, warnings: list[str]) -> StudySummary | None:
+    from pydantic import ValidationError
+
+    if value is None:
+        return None
+    try:
+        return StudySummary.model_validate(value)
+    except ValidationError:
+        warnings.append(f"{run_id}: run.json's study block is not valid; left out of the task tallies.")
+        return None
+
+
+def _tallies(model: type, key: str, tallies: list) -> list:
+    """Tallies of the same task (or persona) summed across runs, in first-seen order."""
+    summed: dict[str, Any] = {}
+    for tally in tallies:
+        name = getattr(tally, key)
+        total = summed.setdefault(name, model(**{key: name}))
+        total.n += tally.n
+        for outcome in OUTCOMES:
+            setattr(total, outcome, getattr(total, outcome) + getattr(tally, outcome))
+    return list(summed.values())
 
 
 def _model_stats(reports: list[ActorReport]) -> list[ModelStats]:

@@ -28,11 +28,16 @@ def app_port():
     server.server_close()
 
 
-@pytest.mark.parametrize("url", ["file:///root/.aws/credentials", "http://127.0.0.1:1/", "http://example.com:{port}",
+@pytest.mark.parametrize("url", ["file:///root/.aws/credentials", "http://example.com:{port}",
                                  "chrome://settings", "data:text/html,hi", "http://user:pw@127.0.0.1:{port}"])
 def test_an_app_url_other_than_the_port_the_host_gave_is_refused_as_a_forgery(url, app_port):
     problem = claim_problem(completion("failed", url.format(port=app_port)), port=app_port, screenshot=PNG)
     assert problem is not None and problem.startswith("Forged completion") and f"127.0.0.1:{app_port}" in problem
+
+
+def test_an_app_on_another_loopback_port_is_refused_whatever_answers_there(app_port):
+    problem = claim_problem(completion("passed", f"http://127.0.0.1:{app_port}"), port=1, screenshot=PNG)
+    assert problem.startswith("Refused completion") and f"port {app_port}, not on 1" in problem
 
 
 def test_a_passed_claim_needs_the_hosts_own_probe_to_answer(app_port):

@@ -193,3 +193,14 @@ def test_a_clone_failure_carries_gits_own_error_line(cli, project, mirror):
     kept = _run_dir(project, "torn") / "lanes" / "oss-01-desktop"
     assert (kept / "failure.txt").read_text().strip() == reason
     assert (kept / "logs/clone-log-tail.txt").is_file()
+
+
+def test_unsandboxed_runs_a_lane_where_bubblewrap_is_missing_and_says_so_only_by_flag(cli, project, mirror, monkeypatch):
+    monkeypatch.setenv("MIMETIC_BWRAP", str(project / "no-bwrap-here"))
+    refused = cli("lab", "run", "oss", "--substrate", "local", "--repos", "fixture/todo", "--count", "1", "--json")
+    assert refused.exit_code == 2 and refused.json()["error"]["code"] == "MIMETIC_SANDBOX_UNAVAILABLE"
+    result = cli("lab", "run", "oss", "--substrate", "local", "--unsandboxed", "--repos", "fixture/todo", "--count", "1",
+                 "--run-id", "unsandboxed", "--json")
+    data = result.json()
+    assert result.exit_code == 0 and [s["completionStatus"] for s in data["sandboxes"]] == ["passed"], data
+    assert lane_processes(project) == []

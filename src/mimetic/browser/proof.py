@@ -56,7 +56,7 @@ class ProofRequest:
     warnings: list[str]
 
 
-def _allowed_hosts(project: Project) -> list[str]:
+def allowed_hosts(project: Project) -> list[str]:
     from mimetic.manifests import load_manifest
 
     path = project.source_dir / "policies" / "network.yaml"
@@ -85,7 +85,7 @@ def prepare(project: Project, app_url: str, *, sims: int | None, run_id: str | N
     surfaces = _check_sims(sims)
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or not 1 <= timeout_ms <= MAX_TIMEOUT_MS:
         raise MimeticError("MIMETIC_INVALID_TIMEOUT", f"--timeout-ms must be between 1 and {MAX_TIMEOUT_MS}, got {timeout_ms}.")
-    url = validate_app_url(app_url, _allowed_hosts(project))
+    url = validate_app_url(app_url, allowed_hosts(project))
     store = RunStore.new(project, run_id or new_run_id("browser"))
     plan = plan_proof(project, url)
     first = plan.scenarios[0] if plan.scenarios else None

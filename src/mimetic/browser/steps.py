@@ -82,14 +82,18 @@ def playwright_reason(exc: Exception) -> str:
 def wait_until(ctx: StepContext, probe: Callable[[], tuple[bool, str]], timeout_ms: int) -> tuple[bool, str]:
     """Poll `probe` (ok, actual) until it passes or `timeout_ms` runs out; returns the last answer.
 
-    A probe Playwright rejects (a malformed selector) fails at once with Playwright's reason as the actual.
+    A probe Playwright rejects (a malformed selector) fails at once with Playwright's reason as the actual;
+    a probe that timed out (a page too busy to answer) is asked again until the deadline.
     """
     from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         try:
             ok, actual = probe()
+        except PlaywrightTimeout as exc:
+            ok, actual = False, playwright_reason(exc)
         except PlaywrightError as exc:
             return False, playwright_reason(exc)
         if ok or time.monotonic() >= deadline:
@@ -180,35 +184,41 @@ def goto(ctx: StepContext, url: str) -> list[Assertion]:
     return [_assertion("http", "HTTP status < 500", True, str(status))]
 
 
+def perform_action(ctx: StepContext, step: BrowserStep, start_url: str) -> list[Assertion]:
+    """Do a page action (goto, fill, press, click, check, selectOption); Playwright's error when the target
+    cannot be used passes through (studies' scripted actor runs the same actions as a participant)."""
+    if step.action == "goto":
+        return goto(ctx, urljoin(start_url, step.path) if step.path else start_url)
+    target = ctx.page.locator(step.selector).first
+    timeout = ctx.action_timeout_ms
+    if step.action == "fill":
+        target.fill(step.value, timeout=timeout)
+    elif step.action == "press":
+        target.press(step.key or step.value, timeout=timeout)
+    elif step.action == "click":
+        target.click(timeout=timeout)
+    elif step.action == "check":
+        target.check(timeout=timeout)
+    elif step.action == "selectOption":
+        target.select_option(step.value, timeout=timeout)
+    return []
+
+
 def _act(ctx: StepContext, step: BrowserStep, start_url: str) -> list[Assertion]:
     """Do the step's action; an action that cannot find or use its target becomes a failed assertion."""
     from playwright.sync_api import Error as PlaywrightError
 
-    if step.action == "goto":
-        return goto(ctx, urljoin(start_url, step.path) if step.path else start_url)
     if step.action in {"assertText", "waitForText"}:
         text = step.value if step.value is not None else step.expect.text  # the model guarantees one of them
         wait_ms = ctx.action_timeout_ms if step.action == "waitForText" else ctx.settle_ms
         return [check_text(ctx, text, step.selector, wait_ms)]
     if step.action == "waitForSelector":
         return [check_selector_visible(ctx, step.selector, ctx.action_timeout_ms)]
-    target = ctx.page.locator(step.selector).first
-    timeout = ctx.action_timeout_ms
     try:
-        if step.action == "fill":
-            target.fill(step.value, timeout=timeout)
-        elif step.action == "press":
-            target.press(step.key or step.value, timeout=timeout)
-        elif step.action == "click":
-            target.click(timeout=timeout)
-        elif step.action == "check":
-            target.check(timeout=timeout)
-        elif step.action == "selectOption":
-            target.select_option(step.value, timeout=timeout)
+        return perform_action(ctx, step, start_url)
     except PlaywrightError as exc:
         return [_assertion("selectorVisible", f"{step.selector} can be used for {step.action}", False,
                            playwright_reason(exc))]
-    return []
 
 
 def _expectations(ctx: StepContext, step: BrowserStep, expect: BrowserExpectation, before: str | None) -> list[Assertion]:

@@ -121,6 +121,36 @@ def register(app: typer.Typer) -> None:
 
         execute(json_wanted(json), action)
 
+    @group.command("preflight", help="Check a lab before any spend: manifests, repos or app URL, keys, models, cost ceiling (exit 1 when something is missing).")
+    def preflight(
+        lab: LabArg,
+        app_url: Annotated[str | None, typer.Option("--app-url", help="A study's app URL, when the lab does not name one.")] = None,
+        env_file: EnvFileOpt = None,
+        cwd: CwdOpt = ".",
+        json: JsonOpt = False,
+    ) -> None:
+        from mimetic.cli._common import project_with_env
+        from mimetic.cli._output import Outcome, execute, json_wanted, lines, warnings_block
+        from mimetic.labs.catalog import resolve_lab
+
+        def show(data: dict) -> None:
+            ceiling = data["costCeilingUsd"]
+            lines(f"mimetic lab preflight {data['lab']} {'ok' if data['ok'] else 'needs attention'}",
+                  f"kind: {data['kind']}", f"lanes: {data['lanes']}",
+                  f"cost ceiling: {'no USD cap' if ceiling is None else f'${ceiling:g}'}")
+            lines(*(f"- {c['status']:<7} {c['kind']} {c['name']}: {c['message']}" for c in data["checks"]))
+            warnings_block(data["warnings"])
+
+        def action() -> Outcome:
+            from mimetic.studies.preflight import preflight_lab
+
+            project, env_warnings = project_with_env(cwd, env_file)
+            result = preflight_lab(project, resolve_lab(project, lab), app_url=app_url)
+            result.warnings[:0] = env_warnings
+            return Outcome(result.to_json(), exit_code=0 if result.ok else 1, human=show)
+
+        execute(json_wanted(json), action)
+
     @group.command("run", help="Run a lab: synthetic dry-run, the OSS meta-lab, or the OSS clone smoke.")
     def run(
         lab: LabArg,

@@ -40,6 +40,10 @@ def print_stats(data: dict) -> None:
           f"actors: {data['actorCount']} ({_counts(data['actorOutcomes'])})",
           f"run durations: {_seconds(data['durations']['runs'])}",
           f"actor durations: {_seconds(data['durations']['actors'])}")
+    if data.get("tasks"):
+        from mimetic.cli._study import study_lines
+
+        lines("study outcomes (all runs):", *study_lines({"tasks": data["tasks"], "personas": data["personas"]}))
     if data["runs"]:
         from rich.table import Table
 

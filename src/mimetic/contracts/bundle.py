@@ -8,6 +8,7 @@ from pydantic import Field
 
 from mimetic.contracts.base import Record
 from mimetic.contracts.feedback import FeedbackCandidate
+from mimetic.contracts.study import StudySummary
 
 RUN_BUNDLE_SCHEMA = "mimetic.run-bundle.v1"
 REVIEW_SCHEMA = "mimetic.review.v1"
@@ -232,6 +233,7 @@ class RunBundle(Record):
     artifacts: BundleArtifacts = Field(default_factory=BundleArtifacts)
     review: Review
     feedback_candidates: list[FeedbackCandidate] = Field(default_factory=list)
+    study: StudySummary | None = None  # a study's tallies (the per-lane detail is in study.json)
 
 
 class LatestRun(Record):

@@ -74,11 +74,18 @@ class LabActor(Manifest):
     timeout_ms: PositiveInt | None = None
 
 
+class LabJudge(Manifest):
+    """The model that grades final screenshots of tasks marked `judge: model` (any actor provider)."""
+
+    provider: Literal["openai", "anthropic"] = "openai"
+    model: str | None = None
+
+
 class Lab(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.lab.v1"
     schema_: Literal["mimetic.lab.v1"] = Field(alias="schema")
     id: PublicToken
-    kind: Literal["synthetic", "oss-meta", "oss-smoke"]
+    kind: Literal["synthetic", "oss-meta", "oss-smoke", "study"]
     title: str | None = None
     description: str | None = None
     sims: PositiveInt | None = None
@@ -91,6 +98,11 @@ class Lab(Manifest):
     scenario: PublicToken | None = None
     actor: LabActor | None = None
     defaults: LabDefaults | None = None
+    # Studies (kind: study): who takes part, where the app is, and the CI threshold (docs/labs.md).
+    personas: list[PublicToken] | None = None
+    app_url: str | None = None
+    require: float | None = Field(None, gt=0, le=1)
+    judge: LabJudge | None = None
 
 
 # --- personas and scenarios ----------------------------------------------------------------
@@ -102,6 +114,13 @@ class PersonaTraits(Manifest):
     accessibility_needs: str = "none_declared"
 
 
+class PersonaBudget(Manifest):
+    """Explicit patience: overrides the step and time budget `traits.patience` implies."""
+
+    max_steps: PositiveInt | None = None
+    time_ms: PositiveInt | None = None
+
+
 class Persona(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.persona.v1"
     schema_: Literal["mimetic.persona.v1"] = Field(alias="schema")
@@ -110,6 +129,11 @@ class Persona(Manifest):
     summary: str = ""
     traits: PersonaTraits = Field(default_factory=PersonaTraits)
     constraints: list[str] = Field(default_factory=list)
+    # Behaviour in a study (docs/labs.md "Personas change behaviour"): unset means the default.
+    device: Literal["desktop", "mobile", "tablet"] | None = None
+    input_style: Literal["pointer", "keyboard-only"] | None = None
+    reading_speed: Literal["fast", "average", "slow"] | None = None
+    budget: PersonaBudget | None = None
 
 
 class ScenarioStep(Manifest):
@@ -167,6 +191,66 @@ class BrowserPlan(Manifest):
         return value
 
 
+class TaskCheck(Manifest):
+    """One deterministic check on the live page: the browser expectations of scripted steps.
+
+    `selector` scopes `text` to the matching elements (the whole page when absent).
+    """
+
+    text: str | None = None
+    selector: str | None = None
+    selector_visible: str | None = None
+    url_includes: str | None = None
+    state_changed: bool | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "TaskCheck":
+        if self.text is None and not self.selector_visible and not self.url_includes and self.state_changed is None:
+            raise ValueError("a check needs text, selectorVisible, urlIncludes or stateChanged")
+        if self.selector and self.text is None:
+            raise ValueError("selector scopes text; give text too (or use selectorVisible)")
+        return self
+
+
+class CheckRule(Manifest):
+    """Checks combined: every `allOf` check and, when `anyOf` is given, at least one of those."""
+
+    all_of: list[TaskCheck] = Field(default_factory=list)
+    any_of: list[TaskCheck] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "CheckRule":
+        if not self.all_of and not self.any_of:
+            raise ValueError("give allOf or anyOf (at least one check)")
+        return self
+
+
+class TaskSuccess(CheckRule):
+    """What mimetic checks, never shown to the participant; `stopWhen` ends the attempt as soon as it matches."""
+
+    stop_when: CheckRule | None = None
+
+
+class ScenarioTask(Manifest):
+    id: PublicToken
+    title: str | None = None
+    goal: str = Field(min_length=1)  # what the participant is told
+    success: TaskSuccess  # what mimetic checks (hidden from the participant)
+    required: bool = True  # counted against the lab's `require` threshold
+    judge: Literal["model"] | None = None
+    rubric: str | None = None  # what the judge grades the final screenshots against
+    start_path: str | None = None  # open this path before the attempt (unordered tasks start here)
+    steps: list[BrowserStep] = Field(default_factory=list)  # what the scripted actor does as the participant
+
+    @model_validator(mode="after")
+    def _judge(self) -> "ScenarioTask":
+        if self.judge == "model" and not (self.rubric or "").strip():
+            raise ValueError("judge: model needs a rubric")
+        if self.start_path is not None and not self.start_path.startswith("/"):
+            raise ValueError("startPath must start with /")
+        return self
+
+
 class Scenario(Manifest):
     SCHEMA_ID: ClassVar[str] = "mimetic.scenario.v1"
     schema_: Literal["mimetic.scenario.v1"] = Field(alias="schema")
@@ -174,14 +258,21 @@ class Scenario(Manifest):
     title: str = Field(min_length=1)
     persona: PublicToken | None = None
     goal: str = Field(min_length=1)
-    mode: Literal["dry-run", "browser"] = "dry-run"
+    mode: Literal["dry-run", "browser", "study"] = "dry-run"
     steps: list[ScenarioStep] = Field(default_factory=list)
     browser: BrowserPlan | None = None
+    tasks: list[ScenarioTask] = Field(default_factory=list)
+    ordered: bool = False  # tasks build on each other in one session; reported as a funnel
 
     @model_validator(mode="after")
     def _browser_mode(self) -> "Scenario":
         if self.mode == "browser" and self.browser is None:
             raise ValueError("mode browser needs a browser block with steps")
+        if self.mode == "study" and not self.tasks:
+            raise ValueError("mode study needs tasks")
+        ids = [task.id for task in self.tasks]
+        if len(set(ids)) != len(ids):
+            raise ValueError("task ids must be unique")
         return self
 
 

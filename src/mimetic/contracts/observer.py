@@ -12,6 +12,7 @@ from mimetic.contracts.bundle import (
 )
 from mimetic.contracts.evidence import Finding, TokenUsage
 from mimetic.contracts.results import ErrorInfo
+from mimetic.contracts.study import StudySummary
 
 OBSERVER_DATA_SCHEMA = "mimetic.observer-data.v1"
 OBSERVER_RESULT_SCHEMA = "mimetic.observer-result.v1"
@@ -37,6 +38,7 @@ class ObserverRun(Record):
     summary: str = ""  # the review summary
     known_gaps: list[str] = Field(default_factory=list)
     tone: Tone
+    study: StudySummary | None = None  # a study's `k/n reached` per task and persona (and funnel)
 
 
 class ObserverSummary(Record):

@@ -81,6 +81,7 @@ class ReviewResult(Record):
     run_id: str
     path: str
     review: dict[str, Any]
+    study: dict[str, Any] | None = None  # a study's per-task and per-persona `reached` counts
 
 
 class LabEntry(Record):

@@ -14,6 +14,7 @@ from pydantic import Field
 from mimetic.contracts.base import Record
 from mimetic.contracts.evidence import TokenUsage
 from mimetic.contracts.results import ErrorInfo
+from mimetic.contracts.study import PersonaTally, TaskTally
 
 STATS_RESULT_SCHEMA = "mimetic.stats-result.v1"
 
@@ -68,6 +69,9 @@ class StatsResult(Record):
     rate_dates: list[str] = Field(default_factory=list)
     durations: DurationStats = Field(default_factory=DurationStats)
     models: list[ModelStats] = Field(default_factory=list)
+    # Studies: `reached` of `n` attempts per task and per persona, summed over the runs (by task id).
+    tasks: list[TaskTally] = Field(default_factory=list)
+    personas: list[PersonaTally] = Field(default_factory=list)
     runs: list[RunStats] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     error: ErrorInfo | None = None

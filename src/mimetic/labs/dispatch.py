@@ -74,6 +74,16 @@ def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> 
                                          scenario_id=lab.scenario)
         result.warnings[:0] = warnings
         return LabRun(result, 0, store)
+    if lab.kind == "study":
+        from mimetic.studies.study import run_study
+
+        if options.dry_run:
+            raise MimeticError("MIMETIC_LAB_OPTION_CONFLICT", f"Lab {lab.id} is a study: it runs live (drop --dry-run).")
+
+        result, exit_code = run_study(project, lab.id, app_url=None, actor=None, run_id=options.run_id,
+                                      resolved=resolved)
+        result.warnings[:0] = warnings
+        return LabRun(result, exit_code, None)
     repos, from_flags = _repos(resolved, options)
     if lab.kind == "oss-meta":
         from mimetic.labs import oss_meta

@@ -43,10 +43,14 @@ def is_png(data: bytes | None) -> bool:
 def claim_problem(completion: BootstrapCompletion, *, port: int, screenshot: bytes | None) -> str | None:
     """Why the host refuses the lane's record, or None when what it claims holds up."""
     given = lane_app_url(port)
-    if completion.app_url is not None and loopback_port(completion.app_url) != port:
+    claimed = loopback_port(completion.app_url) if completion.app_url is not None else port
+    if claimed is None:
         scheme = urlsplit(completion.app_url).scheme or "unparseable"
         return (f"Forged completion: completion.json names an app URL ({scheme}:) other than {given}, the only "
                 "address the host gave this lane; refused.")
+    if claimed != port:  # another lane's app, the Observer or any local service could be listening there
+        return (f"Refused completion: the app answered on loopback port {claimed}, not on {port}, the port the host "
+                "gave this lane ($PORT); the host only trusts its own port.")
     if completion.status != "passed":
         return None
     if completion.app_url is None:

@@ -82,8 +82,9 @@ class LocalSandbox:
             lane_env["TMPDIR"] = "/tmp"  # the sandbox's private tmpfs
             # bwrap ends the namespace when its first process exits: that process outlives the bootstrap so the
             # app stays up for the host's probe and actor, until close() ends the sandbox.
+            held = ["bash", "-c", 'bash "$1"; exec sleep infinity', "mimetic-lane", str(script_path)]
             command = sandbox_command(
-                ["bash", "-c", 'bash "$1"; exec sleep infinity', "mimetic-lane", str(script_path)], bwrap=self._bwrap, lane_root=self.root, home=os.environ.get("HOME"),
+                held, bwrap=self._bwrap, lane_root=self.root, home=os.environ.get("HOME"),
                 hide=[self._project_root] if self._project_root else [], hide_files=loaded_env_files(),
                 readonly=[*runtime_paths(lane_env.get("PATH")), *_mirror_path(lane_env.get("MIMETIC_GIT_BASE_URL")),
                           # the run's turn locks (flock works read-only) and a shared cache of Node releases

@@ -137,6 +137,7 @@ def build_observer_data(run_dir: Path, bundle: RunBundle) -> ObserverData:
         sim_count=bundle.sim_count, persona=bundle.persona, scenario=bundle.scenario,
         package_name=bundle.source.package_name, lab=bundle.lab, redaction=bundle.redaction,
         lifecycle=bundle.lifecycle, summary=review.summary, known_gaps=review.gaps, tone=run_tone(statuses),
+        study=bundle.study,
     )
     summary = ObserverSummary(
         streams=len(lanes), by_kind={kind: 0 for kind in KIND_LABELS} | dict(Counter(s.kind for s in lanes)),

@@ -192,7 +192,7 @@
       ["Mode", run.mode], ["Persona", run.persona && run.persona.name], ["Scenario", run.scenario && run.scenario.title],
       ["Lab", run.lab ? run.lab.id + " (" + run.lab.kind + ")" : null], ["Created", when(run.createdAt)],
       ["Package", run.packageName], ["Redaction", run.redaction && run.redaction.status]
-    ];
+    ].concat(studyMeta(run.study));
     fill($("run-meta"), meta.filter(function (m) { return m[1]; }).map(function (m) {
       return h("div", null, h("dt", { text: m[0] }), h("dd", { text: m[1], title: m[0] === "Scenario" && run.scenario ? run.scenario.goal : null }));
     }));
@@ -204,6 +204,16 @@
     renderNotes();
     renderFilters();
     renderFooter();
+  }
+
+  // A study's denominators: "k/n reached" per task and per persona, and the funnel when tasks are ordered.
+  function studyMeta(study) {
+    if (!study) return [];
+    function tally(t, name) { return name + " " + t.reached + "/" + t.n; }
+    var rows = [["Tasks reached", (study.tasks || []).map(function (t) { return tally(t, t.taskId); }).join(" · ")],
+      ["Personas reached", (study.personas || []).map(function (p) { return tally(p, p.personaId); }).join(" · ")]];
+    if (study.funnel) rows.push(["Funnel", study.funnel.map(function (f) { return tally(f, f.taskId); }).join(" > ")]);
+    return rows;
   }
 
   function renderStats() {
