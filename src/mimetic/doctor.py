@@ -105,10 +105,64 @@ def _bubblewrap() -> EnvironmentEntry:
     return EnvironmentEntry(name="bubblewrap", kind="executable", present=problem is None, message=message)
 
 
+TOOLS = {
+    "git": "cloning repos (every lab)",
+    "node": "starting apps in local lanes",
+    "npm": "npm repos, and fetching a missing Node or package manager from the npm registry",
+    "corepack": "pnpm and yarn at the version a repo pins (packageManager)",
+    "pnpm": "pnpm repos (else corepack, else the npm registry)",
+    "yarn": "yarn repos (else corepack, else the npm registry; yarn berry repos with yarnPath use their own)",
+    "bun": "bun repos only",
+}
+
+
+def _version(executable: str) -> str:
+    import subprocess
+
+    try:
+        done = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=20,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return "(did not answer --version)"
+    lines = done.stdout.strip().splitlines()
+    return lines[-1].strip() if done.returncode == 0 and lines else "(did not answer --version)"
+
+
+def _toolchain(root: Path) -> list[EnvironmentEntry]:
+    """git, node, npm, corepack and each package manager: found (with its version) or how a lane copes without."""
+    import shutil
+
+    from mimetic.lanes.app_plan import detect_package_manager
+    from mimetic.lanes.node_version import fits, node_requirement, parse_version
+
+    package = None
+    if (root / "package.json").is_file():
+        import json
+
+        try:
+            package = json.loads((root / "package.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            package = None
+    own = detect_package_manager(package, root)[0] if isinstance(package, dict) else None
+    entries = []
+    for tool, purpose in TOOLS.items():
+        path = shutil.which(tool)
+        version = _version(path) if path else ""
+        needed = " This project uses it." if tool == own else ""
+        if tool == "node" and path and isinstance(package, dict):
+            wanted, have = node_requirement(package, root), parse_version(version)
+            if wanted and have and fits(have, wanted) is False:
+                needed = (f" This project asks for Node {wanted.spec} ({wanted.source}); local lanes fetch it from the "
+                          "npm registry.")
+        message = (f"{path} {version}" if path else "not found") + f"; used for {purpose}.{needed}"
+        entries.append(EnvironmentEntry(name=tool, kind="executable", present=bool(path), message=message))
+    return entries
+
+
 def run_doctor(cwd: str | Path) -> DoctorResult:
     root = Path(cwd).expanduser().resolve()
     checks = _project_checks(root)
     if (root / "mimetic").is_dir():
         checks.append(_manifest_check(root))
     return DoctorResult(ok=all(check.ok for check in checks), cwd=str(root), checks=checks,
-                        environment=_environment())
+                        environment=_environment() + _toolchain(root))

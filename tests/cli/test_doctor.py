@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
 
 from mimetic.contracts.setup_results import DoctorResult
@@ -104,3 +106,16 @@ def test_missing_or_broken_bubblewrap_is_reported_with_the_fix_and_never_fails_d
     entry = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}["bubblewrap"]
     assert entry["present"] is False
     assert "uid map: Permission denied" in entry["message"] and "user namespaces" in entry["message"]
+
+
+def test_doctor_reports_the_toolchain_a_lab_needs_and_the_node_the_project_asks_for(cli, project):
+    set_up(project)
+    (project / "package.json").write_text(json.dumps({"packageManager": "pnpm@9.0.0", "engines": {"node": ">=99"}}))
+    environment = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}
+    for tool in ("git", "node", "npm", "corepack", "pnpm", "yarn", "bun"):
+        entry = environment[tool]
+        assert entry["kind"] == "executable" and entry["present"] is (shutil.which(tool) is not None)
+    assert environment["git"]["message"].startswith(shutil.which("git"))  # where it is, and its version
+    assert "This project uses it." in environment["pnpm"]["message"]
+    if shutil.which("node"):
+        assert "asks for Node >=99 (engines.node)" in environment["node"]["message"]

@@ -9,13 +9,16 @@ def _bundle(project, run_id):
     return json.loads((project / f".mimetic/runs/{run_id}/run.json").read_text())
 
 
-def test_repos_flag_redacts_labels_and_lanes_cycle_the_repos(cli, project):
+def test_repos_flag_with_count_cycles_the_repos_and_redact_repos_hides_them(cli, project):
     result = cli("lab", "run", "oss", "--dry-run", "--json", "--no-open", "--repos", "a/b,c/d", "--count", "4",
-                 "--run-id", "meta")
+                 "--redact-repos", "--run-id", "meta")
     assert result.exit_code == 0, result.stdout
     data = result.json()
     assert data["schema"] == "mimetic.oss-meta-lab-result.v1" and data["verdict"] == "contract_proof_only"
     assert [a["repo"] for a in data["assignments"]] == ["repo-01", "repo-02", "repo-03", "repo-04"]
+    assert data["repos"] == ["repo-01", "repo-02"] and data["repoLabels"] == {}  # one label per repo given
+    assert [r["label"] for r in data["redacted"]] == ["repo-01", "repo-02", "repo-03", "repo-04"]
+    assert all("--redact-repos" in r["reason"] for r in data["redacted"])
     bundle = _bundle(project, "meta")
     assert "a/b" not in json.dumps(bundle) and "c/d" not in json.dumps(bundle)
     assert [s["status"] for s in bundle["simulations"]] == ["contract_proof_only"] * 4
@@ -62,3 +65,16 @@ def test_non_positive_concurrency_is_rejected_even_for_a_dry_run(cli, project, l
     result = cli("lab", "run", lab, "--dry-run", "--concurrency", "0", "--json")
     assert result.exit_code == 2 and result.json()["error"]["code"] == "MIMETIC_INVALID_CONCURRENCY"
     assert files_under(project) == []
+
+
+def test_repos_without_count_get_one_lane_each_named_by_slug(cli, project):
+    data = cli("lab", "run", "oss", "--dry-run", "--json", "--repos", "a/b,c/d,e/f").json()
+    assert data["count"] == 3 and [a["repo"] for a in data["assignments"]] == ["a/b", "c/d", "e/f"]
+    assert data["repos"] == ["a/b", "c/d", "e/f"] and data["redactRepos"] is False
+    assert data["repoLabels"] == {"a/b": "a/b", "c/d": "c/d", "e/f": "e/f"}
+
+
+def test_a_dry_run_says_it_did_not_check_that_the_repos_exist(cli, project):
+    data = cli("lab", "run", "oss", "--dry-run", "--json", "--repos", "made-up/not-a-real-repo-xyz").json()
+    assert data["ok"] is True and data["verdict"] == "contract_proof_only"
+    assert any("may not exist" in w and "nothing was cloned or checked" in w for w in data["warnings"])

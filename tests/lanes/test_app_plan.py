@@ -78,8 +78,8 @@ def test_an_assigned_port_and_host_reach_vite_through_flags_and_every_app_throug
 def test_a_repo_without_a_runnable_script_fails_closed(tmp_path, package):
     plan = plan_app(_repo(tmp_path, package))
     assert not plan.ok and plan.framework == "none" and plan.start == []
-    assert plan.reason.startswith("No runnable script")
-    assert "app_unrunnable_status=missing\n" in shell_assignments(plan)
+    assert plan.reason.startswith("Nothing to start")
+    assert "app_unrunnable_status=blocked\n" in shell_assignments(plan)
 
 
 def test_a_missing_manager_without_corepack_is_a_clear_reason(tmp_path, monkeypatch):
@@ -91,7 +91,58 @@ def test_a_missing_manager_without_corepack_is_a_clear_reason(tmp_path, monkeypa
 
 def test_the_shell_assignments_survive_bash_eval_with_awkward_values(tmp_path):
     plan = plan_app(_repo(tmp_path, {"scripts": {"dev": "node 'my server.js' $(touch pwned)"}}), port=4000)
-    script = shell_assignments(plan) + 'printf "%s\\n" "${start_cmd[@]}" "${start_env[@]}" "$app_port"'
+    script = shell_assignments(plan) + 'printf "%s\\n" "${pm_runner[@]}" "${start_args[@]}" "${start_env[@]}" "$app_port"'
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True)
     assert done.stdout.splitlines() == ["npm", "run", "dev", "HOST=127.0.0.1", "PORT=4000", "BROWSER=none", "4000"]
     assert not (tmp_path / "pwned").exists()
+
+
+def test_packagemanager_pins_the_exact_version_without_its_integrity_suffix(tmp_path):
+    plan = plan_app(_repo(tmp_path, {"packageManager": "yarn@1.22.22+sha512.a6b2f79", "scripts": {"dev": "vite"}}))
+    assert (plan.package_manager, plan.package_manager_version, plan.package_manager_berry) == ("yarn", "1.22.22", False)
+    assert "pm_version=1.22.22\n" in shell_assignments(plan)
+
+
+def test_a_yarn_berry_repo_with_yarnpath_runs_its_checked_in_release(tmp_path):
+    repo = _repo(tmp_path, {"packageManager": "yarn@3.6.1", "scripts": {"dev": "next dev"}}, "yarn.lock")
+    (repo / ".yarn" / "releases").mkdir(parents=True)
+    (repo / ".yarn" / "releases" / "yarn-3.6.1.cjs").write_text("// yarn\n")
+    (repo / ".yarnrc.yml").write_text("nodeLinker: node-modules\n\nyarnPath: .yarn/releases/yarn-3.6.1.cjs\n")
+    plan = plan_app(repo, port=41002)
+    assert plan.package_manager_berry and plan.yarn_path == ".yarn/releases/yarn-3.6.1.cjs"
+    assert plan.runner == ["node", ".yarn/releases/yarn-3.6.1.cjs"]
+    assert plan.install[:3] == ["node", ".yarn/releases/yarn-3.6.1.cjs", "install"]
+    assert plan.install_env["YARN_ENABLE_SCRIPTS"] == "0"  # berry takes no --ignore-scripts
+
+
+def test_a_yarnpath_outside_the_clone_is_not_run(tmp_path):
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / "package.json").write_text(json.dumps({"packageManager": "yarn@4.1.0", "scripts": {"dev": "vite"}}))
+    (tmp_path / "evil.cjs").write_text("")
+    (repo / ".yarnrc.yml").write_text("yarnPath: ../evil.cjs\n")
+    plan = plan_app(repo)
+    assert plan.yarn_path is None and plan.runner == ["yarn"]
+
+
+def test_a_static_site_without_package_json_is_served_by_mimetic(tmp_path):
+    plan = plan_app(_repo(tmp_path, None, "index.html"), port=41003, host="127.0.0.1")
+    assert plan.ok and plan.framework == "static" and plan.install_mode == "skip" and plan.port == 41003
+    assert plan.start == ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", ".", "41003"]
+
+
+@pytest.mark.parametrize(("package", "files", "host", "provision"), [
+    ({"engines": {"node": ">=24"}}, {}, (20, 20, 2), True),
+    ({"engines": {"node": "^20.19 || >=22.12"}}, {}, (20, 20, 2), False),
+    ({}, {".nvmrc": "v24\n"}, (20, 20, 2), True),
+    ({}, {".nvmrc": "18.18.2\n"}, (18, 20, 0), False),  # a pin asks for its release line
+    ({}, {".node-version": "lts/*\n"}, (20, 20, 2), False),  # an alias asks for nothing in particular
+    ({"volta": {"node": "22.1.0"}}, {}, (20, 20, 2), True),
+])
+def test_node_is_provisioned_only_when_this_machines_does_not_fit_the_repo(tmp_path, package, files, host, provision):
+    repo = _repo(tmp_path, {"scripts": {"dev": "vite"}, **package})
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    plan = plan_app(repo, host_node=host)
+    assert plan.node_provision is provision
+    assert f"node_provision={int(provision)}\n" in shell_assignments(plan)

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures.git_repos import ENV_DUMP_APP, SLOW_APP, make_mirror
+from fixtures.git_repos import BLANK_APP, ENV_DUMP_APP, SLOW_APP, TODO_APP, make_mirror
 from fixtures.processes import lane_processes
 
 from conftest import CHROMIUM
@@ -52,8 +52,19 @@ def test_two_lanes_clone_init_start_prove_and_verify_the_fixture_app(cli, projec
     assert [s["appStatus"] for s in data["sandboxes"]] == ["running", "running"]
     run = _run_dir(project, "local-e2e")
     bundle = json.loads((run / "run.json").read_text())
-    assert "fixture/todo" not in json.dumps(bundle)  # --repos redacts labels to repo-NN by default
+    # A repo the preflight read anonymously is public: it is named, not redacted.
+    assert data["repos"] == ["fixture/todo"] and data["redactRepos"] is False and data["redacted"] == []
+    assert data["repoLabels"] == {"fixture/todo": "fixture/todo"}
     for stream in bundle["streams"]:
+        # The nested proof survives the lane (no --keep): its result, review, traces, both viewports' screenshots,
+        # the log tails, and a nested Observer rendered by the host (never a [lane-root] placeholder).
+        kept = run / "lanes" / stream["id"]
+        assert json.loads((kept / "nested/result.json").read_text())["verdict"] == "pass"
+        assert (kept / "nested/review.md").is_file() and (kept / "nested/observer/index.html").is_file()
+        assert {p.name for p in (kept / "nested/screenshots").iterdir()} >= {"desktop.png", "mobile.png"}
+        assert (kept / "logs/install-log-tail.txt").is_file() and (kept / "logs/app-log-tail.txt").is_file()
+        assert stream["ui"]["nestedObserverPath"] == f"../lanes/{stream['id']}/nested/observer/index.html"
+        assert stream["ui"]["proofSteps"] == stream["ui"]["proofStepsPassed"] == 4
         completion = stream["completion"]
         assert completion["status"] == "passed" and completion["nestedVerifyPassed"] is True
         assert completion["appUrl"].startswith("http://") and completion["visualStatus"] == "visible"
@@ -83,8 +94,8 @@ def test_blocked_and_failed_lanes_leave_others_running_and_no_secret_reaches_any
     assert result.exit_code == 1 and data["verdict"] == "fail"
     passed, blocked, failed = data["sandboxes"]
     assert passed["completionStatus"] == "passed"
-    assert blocked["completionStatus"] == "blocked" and blocked["appStatus"] == "missing"
-    assert blocked["completionReason"] == "No runnable script: package.json has none of dev/start/serve/preview."
+    assert blocked["completionStatus"] == "blocked" and blocked["appStatus"] == "blocked"
+    assert blocked["completionReason"] == "Nothing to start: package.json has none of the dev/start/serve/preview scripts."
     assert failed["completionStatus"] == "failed"
     assert failed["completionReason"].startswith("Repo access preflight failed for repo-03")
     lane_app_log = project / ".mimetic/tmp/oss-meta/mixed/oss-01/app.log"
@@ -134,6 +145,54 @@ def test_ctrl_c_mid_run_exits_130_stops_every_lane_process_and_leaves_a_verifiab
     verify = subprocess.run([sys.executable, "-m", "mimetic", "verify", "--run", "sigint", "--json", "--cwd", str(project)],
                             capture_output=True, text=True, env=env)
     assert json.loads(verify.stdout)["ok"], verify.stdout
+
+
+def test_a_failed_proof_keeps_its_failing_line_both_viewports_screenshots_and_the_log_tails(cli, project, mirror):
+    mirror.add("fixture/blank", BLANK_APP)
+    result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "fixture/blank", "--run-id", "blank", "--json")
+    data = result.json()
+    assert result.exit_code == 1 and data["verdict"] == "fail" and data["count"] == 1
+    lane = data["sandboxes"][0]
+    assert lane["completionStatus"] == "failed"
+    # The reason is the nested proof's own failure line, not a generic "did not pass".
+    assert "The nested browser proof did not pass: Browser proof of" in lane["completionReason"]
+    assert "visible body text or a visible interactive element" in lane["completionReason"]
+    assert not (project / ".mimetic/tmp/oss-meta/blank").exists()  # no --keep: the lane folder is gone
+    kept = _run_dir(project, "blank") / "lanes" / "oss-01-desktop"
+    assert (kept / "failure.txt").read_text().strip() == lane["completionReason"]
+    shots = {p.name for p in (kept / "nested/screenshots").iterdir()}
+    assert {"desktop-rendered.png", "mobile-rendered.png"} <= shots
+    assert "blank app starting" in (kept / "logs/app-log-tail.txt").read_text()
+    assert "step: proof" in (kept / "logs/bootstrap-log-tail.txt").read_text()
+    nested = json.loads((kept / "nested/result.json").read_text())
+    assert nested["error"]["code"] == "MIMETIC_BROWSER_PROOF_FAILED"
+    for viewport in ("desktop", "mobile"):
+        trace = json.loads((kept / f"nested/traces/{viewport}.json").read_text())
+        assert trace["status"] == "failed"
+    bundle = json.loads((_run_dir(project, "blank") / "run.json").read_text())
+    # Known gaps say what happened: the proof ran in the lane and did not pass.
+    assert "The nested --app-url browser proof ran in 1 of 1 lane(s) and passed in 0." in bundle["review"]["gaps"]
+    ui = bundle["streams"][0]["ui"]
+    assert (ui["proofStepsPassed"], ui["proofSteps"]) == (2, 4)  # open passed, rendered failed, in both viewports
+    assert ui["screenshotUrl"] == "../screenshots/oss-01-desktop.png"
+    assert cli("verify", "--run", "blank", "--json").json()["ok"]
+
+
+def test_a_clone_failure_carries_gits_own_error_line(cli, project, mirror):
+    bare = mirror.add("fixture/incomplete", TODO_APP)
+    blob = subprocess.run(["git", "--git-dir", str(bare), "rev-parse", "HEAD:README.md"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    (bare / "objects" / blob[:2] / blob[2:]).unlink()  # an incomplete mirror: the ref is readable, a blob is not
+    result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "fixture/incomplete", "--run-id", "torn",
+                 "--json")
+    lane = result.json()["sandboxes"][0]
+    assert lane["completionStatus"] == "failed"
+    reason = lane["completionReason"]
+    assert reason.startswith("Clone of fixture/incomplete failed: ") and len(reason) > 40
+    assert "token" not in reason  # the cause is git's, not a missing token
+    kept = _run_dir(project, "torn") / "lanes" / "oss-01-desktop"
+    assert (kept / "failure.txt").read_text().strip() == reason
+    assert (kept / "logs/clone-log-tail.txt").is_file()
 
 
 def test_unsandboxed_runs_a_lane_where_bubblewrap_is_missing_and_says_so_only_by_flag(cli, project, mirror, monkeypatch):

@@ -53,6 +53,10 @@ def test_summary_counts_lanes_by_kind_status_tone_activity_and_warnings(run):
     assert summary["byTone"] == dict(Counter(TONES[s] for s in statuses))
     assert summary["active"] == sum(s in ACTIVE for s in statuses) > 0
     assert summary["blocked"] == sum(s in BLOCKED for s in statuses) > 0
+    # The Attention card agrees with By status: failed lanes are counted as failed, never as blocked.
+    by_status = summary["byStatus"]
+    assert summary["failed"] == by_status.get("failed", 0) > 0
+    assert summary["blocked"] == sum(by_status.get(s, 0) for s in ("blocked", "timed_out", "interrupted"))
     assert summary["warnings"] == sum(e.level == "warn" for e in bundle.events)
     assert data["run"]["tone"] == "running"  # any running lane makes the run read as running
     assert data["run"]["status"] == bundle.review.verdict
@@ -145,3 +149,9 @@ def test_a_thousand_lanes_build_and_render_in_under_a_second(project):
     elapsed = time.perf_counter() - started
     assert elapsed < 1.0, f"render took {elapsed:.2f}s"
     assert len(embedded_data(html)["streams"]) == 1000
+
+
+def test_the_page_says_live_only_while_a_lane_is_running():
+    js = (TEMPLATES / "observer.js").read_text(encoding="utf-8")
+    # A finished live run reads "Finished"; "Live" needs a running run tone.
+    assert 'run.tone === "running" ? "Live" : "Finished"' in js

@@ -232,7 +232,7 @@ def test_hostile_repos_leak_nothing_write_nothing_outside_leave_nothing_running_
     leaks += [("stdout/stderr", canary) for canary in canaries for form in encodings(canary)
               if form.decode() in out + err]
     assert leaks == []
-    app_logs = b"".join(p.read_bytes() for p in (project / ".mimetic/runs/hostile/logs").glob("*app-log-tail.txt"))
+    app_logs = b"".join(p.read_bytes() for p in (project / ".mimetic/runs/hostile/lanes").glob("*/logs/app-log-tail.txt"))
     assert b"%00" in app_logs and b"refused " in app_logs  # the snoop really ran (URL-encoded environs), and was refused
 
     # No process of any lane is alive, not even the daemon that dropped its marker.

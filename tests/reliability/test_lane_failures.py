@@ -74,7 +74,8 @@ def misbehaving(monkeypatch):
 def test_raising_hanging_and_flooding_lanes_end_failed_timed_out_and_bounded_while_the_others_pass(
         cli, project, misbehaving):
     started = time.monotonic()
-    result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "acme/app", "--count", "5",
+    # All five at once (the local default is bounded by the CPU count): a hanging lane must not hold the others.
+    result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "acme/app", "--count", "5", "--concurrency", "5",
                  "--run-id", "misbehave", "--json")
     elapsed = time.monotonic() - started
     data = result.json()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mimetic.browser.chromium import LaunchedBrowser, Surface, close_quietly
+from mimetic.browser.load import LoadTimeout
 from mimetic.browser.steps import AppUnreachable, ProofStep, StepContext, playwright_reason
 from mimetic.bundle.compose import EventLog
 from mimetic.bundle.store import RunStore
@@ -22,7 +23,9 @@ from mimetic.contracts.evidence import ActorReport, Assertion, BrowserTrace, Tra
 from mimetic.safety.redact import compact_error
 
 LaneStatus = Literal["passed", "failed", "blocked", "timed_out", "interrupted"]
-STEP_TIMEOUT_CAP_MS = 15_000  # one action may wait this long for its target, at most
+# An element action (click, fill, ...) waits this long for its target, or less when the budget has less left.
+# Page loads are not bound by it: a navigation may use all that is left of the viewport's budget.
+ACTION_WAIT_MS = 15_000
 MAX_RECORDED = 50  # console errors / failed requests kept per viewport
 ActorHook = Callable[[Any], ActorReport]  # (page) -> report; runs after the scripted steps
 
@@ -100,15 +103,19 @@ def _screenshot(page: Any, store: RunStore, relative: str) -> str | None:
 
 
 def _run_step(step: ProofStep, ctx: StepContext, store: RunStore, surface: Surface,
-              recorder: PageRecorder) -> TraceStep:
+              recorder: PageRecorder) -> tuple[TraceStep, bool]:
+    """The step's trace and whether it ran out of the viewport's budget (a load that never settled)."""
     from playwright.sync_api import Error as PlaywrightError
 
     started, mark = time.monotonic(), recorder.mark()
     assertions: list[Assertion] = []
+    timed_out = False
     try:
         assertions = step.perform(ctx)
         failed = any(a.status == "failed" for a in assertions)
         status, reason = ("failed", _failure_reason(step, assertions)) if failed else ("passed", "")
+    except LoadTimeout as exc:
+        status, reason, timed_out = "blocked", compact_error(str(exc), 400), True
     except AppUnreachable as exc:
         status, reason = "blocked", compact_error(exc.reason, 400)
     except PlaywrightError as exc:  # the page or browser itself broke (crash, closed target)
@@ -120,7 +127,8 @@ def _run_step(step: ProofStep, ctx: StepContext, store: RunStore, surface: Surfa
         reason = compact_error(f"{reason.rstrip('.')}. The page threw during this step: {page_errors[0]}", 600)
     return TraceStep(id=step.id, label=step.label, action=step.action, status=status, reason=reason,
                      url=ctx.page.url, duration_ms=int((time.monotonic() - started) * 1000), completed_at=now_iso(),
-                     screenshot_path=shot, assertions=assertions, page_errors=page_errors, console_errors=console_errors)
+                     screenshot_path=shot, assertions=assertions, page_errors=page_errors,
+                     console_errors=console_errors), timed_out
 
 
 def _failure_reason(step: ProofStep, assertions: list[Assertion]) -> str:
@@ -151,7 +159,8 @@ def run_lane(launched: LaunchedBrowser, surface: Surface, steps: list[ProofStep]
     try:
         page = context.new_page()
         recorder = PageRecorder(page)
-        ctx = StepContext(page=page, action_timeout_ms=STEP_TIMEOUT_CAP_MS, settle_ms=settle_ms_for(timeout_ms))
+        ctx = StepContext(page=page, action_timeout_ms=ACTION_WAIT_MS, settle_ms=settle_ms_for(timeout_ms),
+                          budget_ms=timeout_ms)
         halted: LaneStatus | None = None  # blocked or timed_out: nothing more runs in this viewport
         halt_reason, skip_reason = "", ""
         failed_journey, failed_step = None, ""
@@ -165,14 +174,17 @@ def run_lane(launched: LaunchedBrowser, surface: Surface, steps: list[ProofStep]
                 trace_steps.append(TraceStep(id=step.id, label=step.label, action=step.action, status="skipped",
                                              reason=skip_reason if halted else f"Skipped: step {failed_step} failed."))
                 continue
-            ctx.action_timeout_ms = min(STEP_TIMEOUT_CAP_MS, remaining_ms)
-            trace_step = _run_step(step, ctx, store, surface, recorder)
+            ctx.action_timeout_ms, ctx.load_timeout_ms = min(ACTION_WAIT_MS, remaining_ms), remaining_ms
+            trace_step, timed_out = _run_step(step, ctx, store, surface, recorder)
             trace_steps.append(trace_step)
             level = {"passed": "info", "failed": "error", "blocked": "warn"}[trace_step.status]
             log.add(f"browser-app.step.{trace_step.status}", f"{surface.name} step {step.id}: {trace_step.status}"
                     + (f" - {trace_step.reason}" if trace_step.reason else ""), level=level, sim_id=sim, stream_id=stream)
             if trace_step.status == "failed":
                 failed_journey, failed_step = step.journey, step.id
+            elif timed_out:
+                halted, halt_reason = "timed_out", trace_step.reason
+                skip_reason = f"Skipped: the viewport's {timeout_ms} ms budget ran out at step {step.id}."
             elif trace_step.status == "blocked":
                 halted, halt_reason = "blocked", trace_step.reason
                 skip_reason = f"Skipped: the app could not be reached at step {step.id}."

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mimetic.actors.registry import ACTOR_KINDS
-from mimetic.browser.chromium import DESKTOP, SURFACES, Surface, find_chromium, launch_chromium
+from mimetic.browser.chromium import DESKTOP, SURFACES, Surface, close_quietly, find_chromium, launch_chromium
 from mimetic.browser.lane import ActorHook, LaneResult, run_lane
 from mimetic.browser.scenarios import ProofPlan, plan_proof
 from mimetic.bundle.compose import EventLog, select_persona, source_info
@@ -24,6 +24,7 @@ from mimetic.contracts.manifests import NetworkPolicy, Persona
 from mimetic.contracts.results import ErrorInfo, RunResult, SurfaceResult
 from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
 from mimetic.project import Project
+from mimetic.safety.redact import compact_error
 from mimetic.safety.urls import validate_app_url
 
 SUPPORTED_ACTORS = (*ACTOR_KINDS, "explore")
@@ -158,6 +159,28 @@ def _failure_message(surfaces: list[SurfaceResult]) -> str:
     return " | ".join(parts)
 
 
+def warm_up(launched, request: ProofRequest, log: EventLog) -> None:
+    """Load the app once in a throwaway context before the viewports run, so a dev server's first compile is
+    not charged to the desktop viewport. Bounded by the same budget; whatever happens, the viewports decide."""
+    import time
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    from mimetic.browser.load import LoadTimeout, load
+
+    started = time.monotonic()
+    context = launched.new_context(DESKTOP)
+    try:
+        load(context.new_page(), request.app_url, timeout_ms=request.timeout_ms, budget_ms=request.timeout_ms)
+        outcome = "settled"
+    except (LoadTimeout, PlaywrightError) as exc:
+        outcome = f"did not settle ({compact_error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 200)})"
+    finally:
+        close_quietly(context.close)
+    log.add("browser-app.warmup", f"Warm-up load of the app {outcome} after {int((time.monotonic() - started) * 1000)} ms "
+            "(not charged to any viewport).")
+
+
 def verdict_of(lanes: list[LaneResult]) -> str:
     statuses = {lane.status for lane in lanes}
     return next((verdict for status, verdict in VERDICT_ORDER if status in statuses), "pass")
@@ -271,6 +294,7 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
         with launch_chromium(request.chromium) as launched:
             store.create()  # the --run-id is taken here, atomically, or MIMETIC_RUN_EXISTS
             log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
+            warm_up(launched, request, log)
             for surface in request.surfaces:
                 lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
                                       store=store, log=log, timeout_ms=request.timeout_ms,

@@ -44,9 +44,11 @@ class StepContext:
     """The page a viewport drives and its time budget; `http_status` is the first document response seen."""
 
     page: Any  # playwright.sync_api.Page
-    action_timeout_ms: int
+    action_timeout_ms: int  # how long an element action (click, fill, ...) may wait for its target
     settle_ms: int  # how long an expectation may take to become true after its action
     http_status: int | None = None
+    load_timeout_ms: int = 0  # what is left of the viewport's budget for a page load (0: action_timeout_ms)
+    budget_ms: int = 0  # the viewport's whole budget, named when a load runs out of it
 
 
 @dataclass(frozen=True)
@@ -199,14 +201,16 @@ def check_state_changed(ctx: StepContext, before: str, wanted: bool, timeout_ms:
 def goto(ctx: StepContext, url: str) -> list[Assertion]:
     from playwright.sync_api import Error as PlaywrightError
 
+    from mimetic.browser.load import LoadTimeout, load
+
+    timeout_ms = ctx.load_timeout_ms or ctx.action_timeout_ms
     try:
-        response = ctx.page.goto(url, wait_until="load", timeout=ctx.action_timeout_ms)
+        response = load(ctx.page, url, timeout_ms=timeout_ms, budget_ms=ctx.budget_ms or timeout_ms)
+    except LoadTimeout:
+        raise  # the viewport ran out of its budget: timed out, not unreachable
     except PlaywrightError as exc:
-        message = str(exc)
-        if "ERR_CONNECTION_REFUSED" in message:
+        if "ERR_CONNECTION_REFUSED" in str(exc):
             raise AppUnreachable(f"Could not connect to {url}: connection refused (is the app running?).") from None
-        if "Timeout" in message.splitlines()[0]:
-            raise AppUnreachable(f"{url} did not finish loading within {ctx.action_timeout_ms} ms.") from None
         raise AppUnreachable(f"Could not open {url}: {playwright_reason(exc)}") from None
     if response is None:  # same-document navigation (a #hash): nothing new was fetched
         return []

@@ -57,8 +57,9 @@ def register(app: typer.Typer) -> None:
         from pathlib import Path
 
         from mimetic.lanes.app_plan import plan_app as plan, shell_assignments
+        from mimetic.lanes.toolchain import host_node_version
 
-        result = plan(Path(cwd), port=port, host=host, disposable=disposable)
+        result = plan(Path(cwd), port=port, host=host, disposable=disposable, host_node=host_node_version())
         if json:
             from mimetic.cli._output import print_json
 
@@ -83,6 +84,27 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(url or reason)
         raise typer.Exit(0 if url else 1)
+
+    @group.command("node", help="Fetch the Node release the repo asks for into the lane's cache; print its bin dir.")
+    def node(
+        spec: Annotated[str, typer.Option("--spec", help="The version range the repo asks for.")],
+        source: Annotated[str, typer.Option("--source", help="Where it asks (engines.node, .nvmrc, ...).")] = "engines.node",
+        pinned: Annotated[bool, typer.Option("--pinned", help="A version file's pin: the same major satisfies it.")] = False,
+        cache: Annotated[str, typer.Option("--cache", help="The lane's own per-version cache (writable).")] = ".",
+        shared: Annotated[Optional[list[str]], typer.Option("--shared", help="A read-only cache to look in first.")] = None,
+    ) -> None:
+        from pathlib import Path
+
+        from mimetic.lanes.node_version import NodeRequirement
+        from mimetic.lanes.toolchain import ToolchainError, provision_node
+
+        try:
+            bin_dir, release = provision_node(NodeRequirement(spec, source, pinned), cache=Path(cache),
+                                              shared=[Path(p) for p in shared or []])
+        except ToolchainError as exc:
+            typer.echo(f"Could not fetch the Node {source} asks for ({spec}): {exc}")
+            raise typer.Exit(1) from None
+        typer.echo(str(bin_dir))
 
     @group.command("complete", help="Write completion.json and setup-quality.json for the lane at --root.")
     def complete(

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         study: Annotated[Optional[str], typer.Option("--study", help="Run a study: a lab of kind study, or a scenario with tasks (personas x tasks, k/n reached).")] = None,
         require: Annotated[Optional[float], typer.Option("--require", help="With --study: exit 1 when a required task's success rate is below this (0-1).")] = None,
         sims: SimsOpt = None,
-        timeout_ms: Annotated[str, typer.Option("--timeout-ms", help="Per-viewport timeout in milliseconds (1..600000).", metavar="MS")] = "60000",
+        timeout_ms: Annotated[str, typer.Option("--timeout-ms", help="Per-viewport budget in milliseconds (1..600000): page loads and steps share it (a cold dev server's first compile included).", metavar="MS")] = "240000",
         run_id: RunIdOpt = None,
         env_file: EnvFileOpt = None,
         cwd: CwdOpt = ".",

@@ -111,6 +111,8 @@ class StreamUi(Record):
     screenshot_url: str | None = None
     state: str | None = None
     visual_status: str | None = None
+    proof_steps: int | None = None  # scripted steps the (nested) browser proof ran, both viewports
+    proof_steps_passed: int | None = None
 
 
 class CodexBlock(Record):

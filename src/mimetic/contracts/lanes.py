@@ -29,6 +29,10 @@ class BootstrapCompletion(Record):
     exit_code: int | None = None
     step: str | None = None  # the last bootstrap step reached
     package_manager: str | None = None
+    package_manager_version: str | None = None  # what `<manager> --version` said in the lane
+    package_manager_via: str | None = None  # binary | corepack | yarnPath | npm-registry (a lane-local install)
+    node_version: str | None = None  # the Node the lane ran (`node --version`)
+    node_source: str | None = None  # host | provisioned (fetched because the repo asked for another)
     app_script: str | None = None
     app_framework: str | None = None
     app_status: AppStatus = "not_started"
@@ -64,11 +68,19 @@ class AppRunnerPlan(Record):
     reason: str = ""
     package_manager: str | None = None
     package_manager_source: Literal["packageManager", "lockfile", "default", "none"] = "none"
+    package_manager_version: str | None = None  # the exact version packageManager pins
+    package_manager_berry: bool = False  # Yarn 2+ (berry)
+    yarn_path: str | None = None  # the checked-in Yarn release (.yarnrc.yml yarnPath), run with node
+    runner: list[str] = Field(default_factory=list)  # argv prefix of install/start that reaches the manager
+    node_requirement: str | None = None  # the Node range the repo asks for
+    node_requirement_source: str | None = None  # engines.node | volta.node | .nvmrc | .node-version
+    node_pinned: bool = False  # asked for by a version file or volta (the same major satisfies it)
+    node_provision: bool = False  # this machine's Node does not fit: the lane fetches one
     install_mode: Literal["run", "skip"] = "skip"
     install: list[str] = Field(default_factory=list)  # argv
     install_env: dict[str, str] = Field(default_factory=dict)
     script: str | None = None
-    framework: Literal["next", "vite", "generic", "none"] = "none"
+    framework: Literal["next", "vite", "generic", "static", "none"] = "none"
     port: int | None = None  # the port the app is started on
     script_port: int | None = None  # the port the script itself names (or the framework default)
     start: list[str] = Field(default_factory=list)  # argv

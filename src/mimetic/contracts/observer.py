@@ -47,7 +47,8 @@ class ObserverSummary(Record):
     by_status: dict[str, int]
     by_tone: dict[str, int]
     active: int  # running | preparing
-    blocked: int  # blocked | failed | timed_out | interrupted
+    blocked: int  # blocked | timed_out | interrupted (by_status agrees: failed lanes are counted apart)
+    failed: int = 0  # failed
     warnings: int  # warn-level events
     events: int  # events in the run (the page shows the latest of them)
 

@@ -162,6 +162,14 @@ class SandboxSummary(Record):
     sandbox_id: str | None = None
 
 
+class RedactedRepo(Record):
+    """A lane whose repo is not named in the run, and why."""
+
+    label: str = Field(description="The lane's public label (repo-NN); its slug is never written.")
+    reason: str = Field(description="Why it is redacted: it needed a GitHub token, could not be read anonymously, "
+                                    "or --redact-repos asked for it.")
+
+
 class OssMetaLabResult(Record):
     SCHEMA_ID: ClassVar[str] = "mimetic.oss-meta-lab-result.v1"
     schema_: Literal["mimetic.oss-meta-lab-result.v1"] = Field("mimetic.oss-meta-lab-result.v1", alias="schema")
@@ -172,8 +180,11 @@ class OssMetaLabResult(Record):
     live_requested: bool
     substrate: str | None = None
     count: int
-    repos: list[str]
-    redact_repos: bool
+    repos: list[str] = Field(description="One entry per repo: its owner/repo slug, or its redacted label (repo-NN).")
+    repo_labels: dict[str, str] = Field(default_factory=dict,
+                                        description="label -> owner/repo for every lane whose repo is named.")
+    redact_repos: bool = Field(description="Whether any repo of the run is redacted (see `redacted`).")
+    redacted: list[RedactedRepo] = Field(default_factory=list, description="The redacted lanes' labels and why.")
     verdict: str
     assignments: list[Assignment]
     sandboxes: list[SandboxSummary] = Field(default_factory=list)

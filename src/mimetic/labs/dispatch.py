@@ -88,10 +88,15 @@ def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> 
     if lab.kind == "oss-meta":
         from mimetic.labs import oss_meta
 
-        count = oss_meta.validate_count(_first(options.count, options.sims, lab.count, lab.sims, len(repos)))
-        redact = oss_meta.decide_redaction(options.redact_repos, from_flags,
-                                           defaults.redact_repos if defaults else None, not dry_run, repos)
-        lanes = oss_meta.plan_lanes(repos, count, redact)
+        # Repos named on the command line get one lane each unless a count is given.
+        count = oss_meta.validate_count(_first(options.count, options.sims, len(repos) if from_flags else None,
+                                               lab.count, lab.sims, len(repos)))
+        redact = oss_meta.decide_redaction(options.redact_repos, defaults.redact_repos if defaults else None)
+        access = None
+        if redact is None and not dry_run:
+            access = _access_preflight(project, repos)
+        redactions = _redactions(repos, redact, access)
+        lanes = oss_meta.plan_lanes(repos, count, set(redactions))
         # A persona and scenario the lab names give each lane's actor who it is and what it wants.
         persona = select_persona(project, lab.persona)[1] if lab.persona else None
         scenario = select_scenario(project, lab.scenario)[1] if lab.scenario else None
@@ -99,9 +104,9 @@ def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> 
         if not dry_run:
             from mimetic.lanes.meta import run_meta_live
 
-            return run_meta_live(project, store, resolved, lanes, repos, redact, options, warnings,
-                                 persona=persona, scenario=scenario)
-        return _meta_dry_run(project, store, ref, lanes, repos, redact, warnings)
+            return run_meta_live(project, store, resolved, lanes, repos, redactions, options, warnings,
+                                 persona=persona, scenario=scenario, access=access)
+        return _meta_dry_run(project, store, ref, lanes, repos, redactions, warnings)
     # oss-smoke
     limit = _first(options.limit, options.sims, lab.limit, lab.count, len(repos))
     from mimetic.labs.oss_smoke import run_smoke
@@ -109,7 +114,37 @@ def run_lab(project: Project, resolved: ResolvedLab, options: LabRunOptions) -> 
     return run_smoke(project, resolved, repos, limit, options, warnings)
 
 
-def _meta_dry_run(project, store, ref, lanes, repos, redact, warnings) -> LabRun:
+def _access_preflight(project: Project, repos: list[str]):
+    """Anonymous (then token) read checks, done once before lanes are planned: they decide which repos are named."""
+    import os
+
+    if os.environ.get("MIMETIC_OSS_META_SKIP_REPO_ACCESS_PREFLIGHT") == "1":
+        return None
+    from mimetic.lanes.env import git_base_url, github_token
+    from mimetic.lanes.preflight import check_repo_access
+
+    return check_repo_access(repos, base_url=git_base_url(), token=github_token(), tmp_dir=project.tmp_dir)
+
+
+def _redactions(repos: list[str], redact: bool | None, access) -> dict[str, str]:
+    """slug -> why it is redacted. Without a decision from flag or manifest, a repo is named when an anonymous
+    clone check read it; one that needed a token or could not be read is redacted (it may be private)."""
+    from mimetic.labs import oss_meta
+
+    if redact is True:
+        return {slug: oss_meta.REDACTED_BY_FLAG for slug in repos}
+    if redact is False or access is None:
+        return {}
+    return oss_meta.redacted_by_access(access)
+
+
+# What a dry run proves and what it does not (said in every dry-run result, so `ok: true` hides nothing).
+DRY_RUN_UNPROVEN = ("Dry run: the lanes, prompts and routes are planned, but nothing was cloned or checked — the repos "
+                    "named may not exist or may be unreadable, and no app was installed, started or proven. A live run "
+                    "(without --dry-run) checks repo access first.")
+
+
+def _meta_dry_run(project, store, ref, lanes, repos, redactions, warnings) -> LabRun:
     from mimetic.contracts.results import OssMetaLabResult
     from mimetic.labs import oss_meta
     from mimetic.labs.synthetic import write_run
@@ -121,8 +156,10 @@ def _meta_dry_run(project, store, ref, lanes, repos, redact, warnings) -> LabRun
     observer = observer_result(project, store, bundle)
     result = OssMetaLabResult(
         ok=True, run_id=store.run_id, cwd=str(project.root), dry_run=True, live_requested=False, count=len(lanes),
-        repos=oss_meta.shown_repos(lanes, repos, redact), redact_repos=redact, verdict=bundle.review.verdict,
-        assignments=[lane.assignment() for lane in lanes], bundle_path=f"{store.artifact_root}/run.json",
-        observer=observer.to_json(), observer_url=observer.observer_url, warnings=warnings,
+        repos=oss_meta.shown_repos(lanes, repos), repo_labels=oss_meta.repo_labels(lanes),
+        redact_repos=bool(redactions), redacted=oss_meta.redaction_records(lanes, redactions),
+        verdict=bundle.review.verdict, assignments=[lane.assignment() for lane in lanes],
+        bundle_path=f"{store.artifact_root}/run.json", observer=observer.to_json(), observer_url=observer.observer_url,
+        warnings=[*warnings, DRY_RUN_UNPROVEN],
     )
     return LabRun(result, 0, store)

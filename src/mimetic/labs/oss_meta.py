@@ -6,6 +6,7 @@ This module plans lanes and writes the dry-run contract bundle; live lanes are r
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from mimetic.bundle.compose import EventLog, source_info
@@ -15,10 +16,9 @@ from mimetic.contracts.bundle import (
     Terminal, Viewport,
 )
 from mimetic.contracts.manifests import MAX_LANES
-from mimetic.contracts.results import Assignment
+from mimetic.contracts.results import Assignment, RedactedRepo
 from mimetic.errors import MimeticError
 from mimetic.labs.synthetic import DRY_RUN_GAPS
-from mimetic.lanes.env import github_token
 from mimetic.project import Project
 from mimetic.safety.slugs import slug_token
 
@@ -40,6 +40,10 @@ class Lane:
     stream_id: str
     scenario_id: str
 
+    @property
+    def redacted(self) -> bool:
+        return self.label != self.repo
+
     def assignment(self) -> Assignment:
         return Assignment(index=self.index, repo=self.label, scenario_id=self.scenario_id, sim_id=self.sim_id,
                           stream_id=self.stream_id)
@@ -51,24 +55,33 @@ def validate_count(count: int | None, name: str = "--count") -> int:
     return count
 
 
-def decide_redaction(explicit: bool | None, repos_from_flags: bool, manifest_default: bool | None,
-                     live: bool, repos: list[str]) -> bool:
-    """Upstream's rule: the flag wins; repos given on the command line redact; then the manifest; then live runs."""
+def decide_redaction(explicit: bool | None, manifest_default: bool | None) -> bool | None:
+    """The flag wins, then the manifest's default; None: decide per repo from the access preflight
+    (`redacted_by_access`). Better than upstream, which redacted every --repos override, public or not."""
     if explicit is not None:
         return explicit
-    if repos_from_flags:
-        return True
-    if manifest_default is not None:
-        return manifest_default
-    return live and (github_token() is not None or bool(repos))
+    return manifest_default
 
 
-def plan_lanes(repos: list[str], count: int, redact: bool) -> list[Lane]:
+REDACTED_NEEDS_TOKEN = "it could only be read with a GitHub token (a private repo)"
+REDACTED_UNREADABLE = "it could not be read anonymously, so it may be private"
+REDACTED_BY_FLAG = "--redact-repos (or the lab's defaults.redactRepos) asked for every repo to be redacted"
+
+
+def redacted_by_access(access: dict) -> dict[str, str]:
+    """slug -> why it is redacted, for the repos an anonymous clone check could not read."""
+    return {slug: REDACTED_NEEDS_TOKEN if result.with_token and result.ok else REDACTED_UNREADABLE
+            for slug, result in access.items() if not result.ok or result.with_token}
+
+
+def plan_lanes(repos: list[str], count: int, redact: bool | Collection[str]) -> list[Lane]:
+    """One lane per slot; `redact` is True (every repo), False, or the slugs to redact."""
     lanes = []
     for index in range(count):
         repo = repos[index % len(repos)]
         number = f"{index + 1:02d}"
-        label = f"repo-{number}" if redact else repo
+        hidden = redact if isinstance(redact, bool) else repo in redact
+        label = f"repo-{number}" if hidden else repo
         lanes.append(Lane(index=index, repo=repo, label=label, sim_id=f"oss-{number}",
                           stream_id=f"oss-{number}-desktop", scenario_id=f"oss-meta-{slug_token(label)}"))
     return lanes
@@ -146,6 +159,19 @@ def assigned_repos_section(lanes: list[Lane]) -> dict[str, list[str]]:
     return {"Assigned Repos": [f"{lane.sim_id}: {lane.label}" for lane in lanes]}
 
 
-def shown_repos(lanes: list[Lane], repos: list[str], redact: bool) -> list[str]:
-    """The repos a result may name: the public labels when redacting, else the slugs as given."""
-    return sorted({lane.label for lane in lanes}) if redact else repos
+def shown_repos(lanes: list[Lane], repos: list[str]) -> list[str]:
+    """The repos a result may name, one per lane's repo: the slug, or its redacted label."""
+    labels: dict[str, str] = {}
+    for lane in lanes:
+        labels.setdefault(lane.repo, lane.label)  # a repo's first lane names it
+    return list(dict.fromkeys(labels.get(repo, repo) for repo in repos if repo in labels))
+
+
+def redaction_records(lanes: list[Lane], redactions: dict[str, str]) -> list[RedactedRepo]:
+    """Which lanes' repos are redacted and why (labels only: the slug of a redacted repo is never written)."""
+    return [RedactedRepo(label=lane.label, reason=redactions[lane.repo]) for lane in lanes if lane.redacted]
+
+
+def repo_labels(lanes: list[Lane]) -> dict[str, str]:
+    """label -> slug for every lane whose repo is named (redacted labels never map to their slug)."""
+    return {lane.label: lane.repo for lane in lanes if not lane.redacted}

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from mimetic.contracts.lanes import AppRunnerPlan
+from mimetic.lanes.node_version import Version, fits, node_requirement
 
 RUNNABLE_SCRIPTS = ("dev", "start", "serve", "preview")
 LOCKFILES = (
@@ -21,6 +22,9 @@ LOCKFILES = (
     ("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"),
 )
 KNOWN_MANAGERS = ("npm", "pnpm", "yarn", "bun")
+EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+YARN_PATH = re.compile(r"^yarnPath:\s*(.+)$", re.MULTILINE)
+STATIC_PORT = 8000
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 PORT_IN_SCRIPT = re.compile(r"(?:--port|(?<![\w-])-p)(?:=|\s+)(\d{2,5})\b|\bPORT=(\d{2,5})\b")
 HOST_IN_SCRIPT = re.compile(r"(?:--host(?:name)?|(?<![\w-])-H)\b")
@@ -39,13 +43,14 @@ def _read_package(repo: Path) -> dict | None:
 
 
 def detect_package_manager(package: dict, repo: Path) -> tuple[str, str | None, str, list[str]]:
-    """(manager, major version or None, source, warnings)."""
+    """(manager, exact version from packageManager or None, source, warnings)."""
     warnings: list[str] = []
     field = package.get("packageManager")
     if isinstance(field, str) and "@" in field:
         name, _, version = field.partition("@")
+        version = version.split("+")[0]  # drop the +sha512.… integrity suffix
         if name in KNOWN_MANAGERS:
-            return name, version.split(".")[0] or None, "packageManager", warnings
+            return name, (version if EXACT_VERSION.match(version) else None), "packageManager", warnings
     for lockfile, manager in LOCKFILES:
         if (repo / lockfile).is_file():
             return manager, None, "lockfile", warnings
@@ -57,18 +62,51 @@ def detect_package_manager(package: dict, repo: Path) -> tuple[str, str | None, 
 
 
 def _is_yarn_berry(version: str | None, repo: Path) -> bool:
-    if version and version.isdigit():
-        return int(version) >= 2
+    if version:
+        return int(version.split(".")[0]) >= 2
     return (repo / ".yarnrc.yml").is_file()
 
 
-def _runner(manager: str) -> list[str] | None:
-    """The argv prefix that reaches the manager: its own binary, else through corepack."""
+def yarn_path(repo: Path) -> str | None:
+    """The checked-in Yarn release `.yarnrc.yml` points at (`yarnPath:`), when it exists inside the repo."""
+    try:
+        text = (repo / ".yarnrc.yml").read_text(encoding="utf-8", errors="replace")[:20_000]
+    except OSError:
+        return None
+    match = YARN_PATH.search(text)
+    if not match:
+        return None
+    relative = match.group(1).strip().strip("'\"")
+    target = (repo / relative).resolve()
+    # Only a release file inside the clone; the lane runs it with node, like `yarn` itself would.
+    return relative if target.is_relative_to(repo.resolve()) and target.is_file() else None
+
+
+def _runner(manager: str, yarn_release: str | None) -> list[str] | None:
+    """The argv prefix that reaches the manager; the lane's bootstrap re-resolves it (corepack, then a
+    lane-local install of the exact version from the npm registry), this is what it starts from."""
+    if yarn_release:
+        return ["node", yarn_release]
     if shutil.which(manager):
         return [manager]
     if manager in ("pnpm", "yarn") and shutil.which("corepack"):
         return ["corepack", manager]
+    if manager in ("pnpm", "yarn") and shutil.which("npm"):
+        return [manager]  # fetched into the lane from the npm registry
     return None
+
+
+def _static_plan(repo: Path, port: int | None, host: str) -> AppRunnerPlan | None:
+    """A plain static site (index.html at the root, no package.json): mimetic serves it itself."""
+    if not (repo / "index.html").is_file():
+        return None
+    listen = port or STATIC_PORT
+    return AppRunnerPlan(
+        ok=True, package_manager=None, package_manager_source="none", install_mode="skip", script=None,
+        framework="static", port=listen, script_port=listen,
+        start=["python3", "-m", "http.server", "--bind", host, "--directory", ".", str(listen)], start_env={},
+        warnings=["No package.json: index.html at the root is served as a static site by Python's http.server."],
+    )
 
 
 def install_command(manager: str, runner: list[str], *, berry: bool, disposable: bool) -> tuple[list[str], dict[str, str]]:
@@ -107,28 +145,34 @@ def script_port(command: str, framework: str) -> int:
     return 5173 if framework == "vite" else 3000
 
 
-def plan_app(repo: Path, *, port: int | None = None, host: str = "127.0.0.1", disposable: bool = False) -> AppRunnerPlan:
-    """Plan install + start for the app in `repo`; `port` overrides where it listens (one free port per lane)."""
+def plan_app(repo: Path, *, port: int | None = None, host: str = "127.0.0.1", disposable: bool = False,
+             host_node: Version | None = None) -> AppRunnerPlan:
+    """Plan install + start for the app in `repo`; `port` overrides where it listens (one free port per lane);
+    `host_node` is the Node on this machine (provisioning is planned when it does not fit the repo's)."""
     package = _read_package(repo)
     if package is None:
-        return _blocked("No runnable script: the repo has no readable package.json, so there is no dev/start/serve/preview "
-                        "script to start.")
+        return _static_plan(repo, port, host) or _blocked(
+            "Nothing to start: the repo has no readable package.json (so no dev/start/serve/preview script) and no "
+            "index.html at its root to serve.")
     scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
     picked = pick_script(scripts)
     manager, version, source, warnings = detect_package_manager(package, repo)
     if picked is None:
-        return _blocked("No runnable script: package.json has none of dev/start/serve/preview.",
+        return _blocked("Nothing to start: package.json has none of the dev/start/serve/preview scripts.",
                         package_manager=manager, package_manager_source=source, warnings=warnings)
     script, command = picked
     framework = framework_of(command)
     named_port = script_port(command, framework)
     listen_port = port or named_port
-    runner = _runner(manager)
-    if runner is None:
-        return _blocked(f"The repo needs {manager} (from its {source}), but neither {manager} nor corepack is installed.",
-                        package_manager=manager, package_manager_source=source, script=script, framework=framework,
-                        warnings=warnings)
     berry = manager == "yarn" and _is_yarn_berry(version, repo)
+    release = yarn_path(repo) if berry else None
+    runner = _runner(manager, release)
+    if runner is None:
+        return _blocked(f"The repo needs {manager} (from its {source}), but neither {manager}, corepack nor npm (to "
+                        f"fetch it) is installed.", package_manager=manager, package_manager_source=source,
+                        script=script, framework=framework, warnings=warnings)
+    node = node_requirement(package, repo)
+    provision = node is not None and host_node is not None and fits(host_node, node) is False
     install, install_env = install_command(manager, runner, berry=berry, disposable=disposable)
     extra: list[str] = []
     if framework in ("vite", "next"):
@@ -138,10 +182,13 @@ def plan_app(repo: Path, *, port: int | None = None, host: str = "127.0.0.1", di
             extra += ["--host" if framework == "vite" else "--hostname", host]
     start = [*runner, "run", script] + (["--", *extra] if extra and manager == "npm" else extra)
     return AppRunnerPlan(
-        ok=True, package_manager=manager, package_manager_source=source,
+        ok=True, package_manager=manager, package_manager_source=source, package_manager_version=version,
+        package_manager_berry=berry, yarn_path=release, runner=runner,
         install_mode="run", install=install, install_env=install_env,
         script=script, framework=framework, port=listen_port, script_port=named_port, start=start,
         start_env={"HOST": host, "PORT": str(listen_port), "BROWSER": "none"}, warnings=warnings,
+        node_requirement=node.spec if node else None, node_requirement_source=node.source if node else None,
+        node_pinned=bool(node and node.pinned), node_provision=provision,
     )
 
 
@@ -152,19 +199,29 @@ def shell_assignments(plan: AppRunnerPlan) -> str:
     def array(values) -> str:
         return "(" + " ".join(quote(v) for v in values) + ")"
 
+    skip = len(plan.runner)
     lines = {
         "app_runnable": "1" if plan.ok else "0",
-        # No runnable script: the app is `missing`; a script we cannot run (no package manager): `blocked`.
-        "app_unrunnable_status": "missing" if plan.script is None else "blocked",
+        # Nothing to start is `blocked` with a reason that says so (never a pass); so is a script we cannot run.
+        "app_unrunnable_status": "blocked",
         "app_reason": quote(plan.reason),
         "pm": quote(plan.package_manager or ""),
         "app_script": quote(plan.script or ""),
         "app_framework": quote(plan.framework),
         "app_port": quote(str(plan.port or "")),
         "app_script_port": quote(str(plan.script_port or "")),
-        "install_cmd": array(plan.install),
+        "pm_version": quote(plan.package_manager_version or ""),
+        "pm_berry": "1" if plan.package_manager_berry else "0",
+        "yarn_path": quote(plan.yarn_path or ""),
+        "pm_runner": array(plan.runner),
+        # The runner is resolved again in the lane (corepack or a lane-local install); these follow it.
+        "install_args": array(plan.install[skip:]),
         "install_env": array(f"{k}={v}" for k, v in plan.install_env.items()),
-        "start_cmd": array(plan.start),
+        "start_args": array(plan.start[skip:]),
+        "node_spec": quote(plan.node_requirement or ""),
+        "node_source": quote(plan.node_requirement_source or ""),
+        "node_pinned": "1" if plan.node_pinned else "0",
+        "node_provision": "1" if plan.node_provision else "0",
         "start_env": array(f"{k}={v}" for k, v in plan.start_env.items()),
     }
     return "".join(f"{name}={value}\n" for name, value in lines.items())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from importlib.resources import files
+from pathlib import Path
 
 from mimetic.lanes.env import git_base_url
 
@@ -15,6 +16,8 @@ from mimetic.lanes.env import git_base_url
 FORWARDED_FLAGS = (
     "MIMETIC_OSS_META_ACTOR_FIRST", "MIMETIC_OSS_META_ACTOR_MODEL", "MIMETIC_OSS_META_HOST_CODEX_ACTOR",
     "MIMETIC_OSS_META_ACTOR_TIMEOUT_MS", "MIMETIC_OSS_META_REQUIRE_ACTOR",
+    # The lane's own budgets (seconds) and a read-only cache of Node releases, when the user sets them.
+    "MIMETIC_LANE_INSTALL_TIMEOUT_S", "MIMETIC_LANE_APP_TIMEOUT_S", "MIMETIC_LANE_NODE_CACHE",
 )
 PRIVATE_TOKEN_NAME = "MIMETIC_GITHUB_TOKEN"
 
@@ -23,8 +26,10 @@ def bootstrap_script() -> str:
     return files("mimetic.lanes").joinpath("bootstrap.sh").read_text(encoding="utf-8")
 
 
-def bootstrap_inputs(*, slug: str, nested_run_id: str, private: bool, token: str | None = None) -> dict[str, str]:
-    """What every lane's bootstrap is told; the GitHub token only when this lane's repo needs it."""
+def bootstrap_inputs(*, slug: str, nested_run_id: str, private: bool, token: str | None = None,
+                     gates: Path | None = None, gate_index: int = 0) -> dict[str, str]:
+    """What every lane's bootstrap is told; the GitHub token only when this lane's repo needs it; the run's
+    gate folder when its lanes share this machine (see lanes/gates.py)."""
     inputs = {
         "MIMETIC_LANE_SLUG": slug,
         "MIMETIC_LANE_RUN_ID": nested_run_id,
@@ -32,6 +37,8 @@ def bootstrap_inputs(*, slug: str, nested_run_id: str, private: bool, token: str
         "MIMETIC_LANE_PRIVATE": "1" if private else "0",
     }
     inputs.update({name: os.environ[name] for name in FORWARDED_FLAGS if os.environ.get(name)})
+    if gates is not None:
+        inputs.update(MIMETIC_LANE_GATES=str(gates), MIMETIC_LANE_GATE_INDEX=str(gate_index))
     if token:
         inputs[PRIVATE_TOKEN_NAME] = token
     return inputs

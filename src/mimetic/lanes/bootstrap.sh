@@ -18,6 +18,11 @@
 #   MIMETIC_LANE_APP_TIMEOUT_S     readiness timeout in seconds (default 120)
 #   MIMETIC_LANE_INSTALL_TIMEOUT_S dependency install timeout in seconds (default 600)
 #   MIMETIC_LANE_DISPOSABLE=1      the lane is a throwaway sandbox (pnpm build scripts allowed)
+#   MIMETIC_LANE_GATES             a folder of `<phase>-<n>.lock` files shared by the run's lanes: the CPU-heavy
+#                                  phases (install, proof) hold one of their phase's locks (flock) while they run
+#   MIMETIC_LANE_GATE_INDEX        which lock of a phase this lane uses (its index modulo the phase's lock count)
+#   MIMETIC_LANE_NODE_CACHE        a read-only cache of Node releases (`node-<version>/`) looked in before fetching
+#   COREPACK_* / npm_config_*      the user's package-manager settings, passed through
 #   MIMETIC_LANE_DESKTOP=1         a desktop with Chrome + xdotool: show app and nested Observer windows
 #   MIMETIC_LANE_PRIVATE=1         private run: setup-quality carries no raw previews
 #   MIMETIC_LANE_LOG_TO_TERMINAL=1 also print the log on the terminal (a visible desktop terminal)
@@ -96,12 +101,35 @@ if ! "${MIMETIC[@]}" --version; then
   fail "The lane's mimetic does not run."
 fi
 
+# The tool's own last error line in a log: npm's `ERR!`, pnpm's ERR_PNPM_…, yarn's error, git's fatal.
+last_error_line() {
+  local line
+  line="$(grep -aE 'ERR!|ERR_[A-Z_]+|YN0001|(^|[[:space:]])(error|Error|ERROR|fatal)([: ]|$)' "$1" 2>/dev/null \
+    | grep -avE 'complete log of this run|ERR!? *$|error *$' | tail -n 1)"
+  [ -n "$line" ] || line="$(grep -av '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1)"
+  printf '%s' "${line:-(no output)}" | tr -d '\r' | cut -c1-300
+}
+
+# gated <phase> cmd…: run a CPU-heavy phase holding one of the run's locks for it, so lanes on a small machine
+# take turns instead of all timing out. `flock -o` keeps the lock out of the command's own processes.
+gated() {
+  local phase="$1" locks count
+  shift
+  if [ -z "${MIMETIC_LANE_GATES:-}" ] || ! command -v flock >/dev/null 2>&1; then "$@"; return; fi
+  locks=("$MIMETIC_LANE_GATES/$phase"-*.lock)
+  count="${#locks[@]}"
+  if [ ! -e "${locks[0]}" ]; then "$@"; return; fi
+  say "waiting for a $phase slot" >&2  # never on stdout: a phase's stdout may be its result (nested-run.json)
+  flock -o "${locks[$(( ${MIMETIC_LANE_GATE_INDEX:-0} % count ))]}" "$@"
+}
+
 # 2. Clone: anonymous first; a token only through an askpass helper that reads it from git's env.
 step clone
 clone_url="${BASE_URL%/}/$SLUG.git"
 git_clone() {
+  rm -rf "$REPO"
   GIT_TERMINAL_PROMPT=0 GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
-    git -c credential.helper= clone --depth 1 --quiet "$clone_url" "$REPO"
+    git -c credential.helper= clone --depth 1 --quiet "$clone_url" "$REPO" 2>>"$ROOT/clone.log"
 }
 if GIT_ASKPASS= SSH_ASKPASS= git_clone; then
   note clone_auth anonymous
@@ -116,10 +144,10 @@ elif [ -n "$_github_token" ]; then
     note clone_auth token
   else
     rm -f "$askpass"
-    fail "Clone of $SLUG failed anonymously and with the GitHub token." 3
+    fail "Clone of $SLUG failed (anonymously and with the GitHub token): $(last_error_line "$ROOT/clone.log")" 3
   fi
 else
-  fail "Clone of $SLUG failed (anonymous; no GitHub token was provided)." 3
+  fail "Clone of $SLUG failed: $(last_error_line "$ROOT/clone.log")" 3
 fi
 _github_token=""
 say "cloned $SLUG at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -144,40 +172,146 @@ note pm "$pm"
 note app_script "$app_script"
 note app_framework "$app_framework"
 
+# 4b. Toolchain: the Node the repo asks for (fetched when this machine's does not fit), then its package manager.
+TOOLS="$ROOT/toolchain"
+export COREPACK_ENABLE_DOWNLOAD_PROMPT="${COREPACK_ENABLE_DOWNLOAD_PROMPT:-0}"
+if [ -z "${COREPACK_NPM_REGISTRY:-}" ] && command -v npm >/dev/null 2>&1; then
+  # corepack fetches managers from the registry the user's npm uses, not only its built-in default
+  registry="$(npm config get registry 2>/dev/null)" && [ -n "$registry" ] && export COREPACK_NPM_REGISTRY="${registry%/}"
+fi
+host_node="$(command -v node 2>/dev/null || true)"
+# host_tool <cli>: argv that runs a Node CLI (npm, corepack) on this machine's own Node. They are built for it:
+# npm 11 does not even start on the Node 18 an old .nvmrc asks for. The repo's code runs on its own Node.
+host_tool() {
+  local bin
+  bin="$(command -v "$1" 2>/dev/null)" || return 1
+  if [ "${node_provisioned:-0}" = 1 ] && [ -n "$host_node" ]; then
+    printf '%s\n' "$host_node" "$(readlink -f "$bin")"
+  else
+    printf '%s\n' "$bin"
+  fi
+}
+if [ "$app_runnable" = 1 ] && [ "$node_provision" = 1 ]; then
+  step toolchain
+  node_args=(lane node --spec "$node_spec" --source "$node_source" --cache "$TOOLS")
+  [ "$node_pinned" = 1 ] && node_args+=(--pinned)
+  [ -n "${MIMETIC_LANE_NODE_CACHE:-}" ] && node_args+=(--shared "$MIMETIC_LANE_NODE_CACHE")
+  node_bin="$("${MIMETIC[@]}" "${node_args[@]}")" || fail "$node_bin" 5
+  export PATH="$node_bin:$PATH"
+  node_provisioned=1
+  note node_source provisioned
+  say "using the Node $node_source asks for ($node_spec): $(node --version)"
+elif command -v node >/dev/null 2>&1; then
+  note node_source host
+fi
+command -v node >/dev/null 2>&1 && note node_version "$(node --version 2>/dev/null)"
+npm_cmd=() corepack_cmd=()
+mapfile -t npm_cmd < <(host_tool npm)
+mapfile -t corepack_cmd < <(host_tool corepack)
+
+# resolve_pm: how this lane reaches the manager: a checked-in Yarn release, the host's binary (when it is the
+# version asked for), corepack, else that exact version fetched from the npm registry into the lane.
+resolve_pm() {
+  pm_cmd=("${pm_runner[@]}")
+  pm_via=binary
+  if [ "$pm" = npm ] && [ "${#npm_cmd[@]}" -gt 0 ]; then pm_cmd=("${npm_cmd[@]}"); fi
+  case "$pm" in pnpm|yarn) ;; *) return 0 ;; esac
+  if [ -n "$yarn_path" ]; then
+    pm_cmd=(node "$REPO/$yarn_path")
+    pm_via=yarnPath
+    return 0
+  fi
+  local have
+  if command -v "$pm" >/dev/null 2>&1; then
+    have="$(cd "$REPO" && with_timeout 60 "$pm" --version 2>/dev/null </dev/null)"
+    if { [ -n "$pm_version" ] && [ "$have" = "$pm_version" ]; } || { [ -z "$pm_version" ] && [ -n "$have" ] \
+        && { [ "$pm_berry" = 0 ] || [ "${have%%.*}" -ge 2 ] 2>/dev/null; }; }; then
+      pm_cmd=("$pm")
+      return 0
+    fi
+  fi
+  if [ "${#corepack_cmd[@]}" -gt 0 ] \
+      && (cd "$REPO" && with_timeout 300 "${corepack_cmd[@]}" "$pm" --version) >>"$ROOT/toolchain.log" 2>&1 </dev/null; then
+    pm_cmd=("${corepack_cmd[@]}" "$pm")
+    pm_via=corepack
+    return 0
+  fi
+  local package="$pm" version="${pm_version:-latest}"
+  [ "$pm" = yarn ] && [ "$pm_berry" = 1 ] && package="@yarnpkg/cli-dist"
+  [ "$pm" = yarn ] && [ "$pm_berry" = 0 ] && [ -z "$pm_version" ] && version=1
+  say "corepack could not provide $pm; fetching $package@$version from the npm registry into the lane"
+  [ "${#npm_cmd[@]}" -gt 0 ] || return 1
+  if (cd "$ROOT" && with_timeout 300 "${npm_cmd[@]}" install --prefix "$TOOLS/$pm-$version" --no-save --no-audit --no-fund \
+        --ignore-scripts --no-package-lock "$package@$version") >>"$ROOT/toolchain.log" 2>&1 </dev/null \
+      && [ -x "$TOOLS/$pm-$version/node_modules/.bin/$pm" ]; then
+    pm_cmd=("$TOOLS/$pm-$version/node_modules/.bin/$pm")
+    pm_via=npm-registry
+    return 0
+  fi
+  return 1
+}
+
 # 5. Install dependencies, start the app, wait for it on loopback.
 app_url=""
 if [ "$app_runnable" != 1 ]; then
   note app_status "$app_unrunnable_status"
   note app_reason "$app_reason"
   say "app not started: $app_reason"
+elif [ "$app_framework" != static ] && ! resolve_pm; then
+  note app_status blocked
+  note app_reason "Could not run $pm${pm_version:+ $pm_version} (corepack, then the npm registry): $(last_error_line "$ROOT/toolchain.log")"
+  say "package manager unavailable; tail of toolchain.log:"
+  tail -n 20 "$ROOT/toolchain.log"
 else
-  step install
-  if (cd "$REPO" && with_timeout "${MIMETIC_LANE_INSTALL_TIMEOUT_S:-600}" \
-      env ${install_env[@]+"${install_env[@]}"} "${install_cmd[@]}") \
-      >>"$ROOT/install.log" 2>&1 </dev/null; then
-    note install passed
+  install_ok=1
+  if [ "$app_framework" = static ]; then
+    # Served by the lane's own Python: a `python3` on PATH may be a shim into a folder the sandbox hides.
+    start_cmd=("${MIMETIC_LANE_PYTHON:-python3}" "${start_args[@]:1}")
+  else
+    note pm_via "$pm_via"
+    note pm_version "$(cd "$REPO" && with_timeout 60 "${pm_cmd[@]}" --version 2>/dev/null </dev/null | tail -n 1)"
+    say "package manager: ${pm_cmd[*]} ($pm_via)"
+    start_cmd=("${pm_cmd[@]}" "${start_args[@]}")
+    step install
+    install_budget="${MIMETIC_LANE_INSTALL_TIMEOUT_S:-600}"
+    limit=()  # a binary, not with_timeout: flock runs a command, not a shell function
+    command -v timeout >/dev/null 2>&1 && limit=(timeout --kill-after=5 "$install_budget")
+    (cd "$REPO" && gated install ${limit[@]+"${limit[@]}"} \
+        env ${install_env[@]+"${install_env[@]}"} "${pm_cmd[@]}" "${install_args[@]}") >>"$ROOT/install.log" 2>&1 </dev/null
+    install_rc=$?
+    if [ "$install_rc" -ne 0 ]; then
+      install_ok=0
+      note install failed
+      note app_status failed
+      if [ "$install_rc" -eq 124 ] || [ "$install_rc" -eq 137 ]; then
+        note app_reason "Dependency install ($pm) did not finish within its ${install_budget} s budget (MIMETIC_LANE_INSTALL_TIMEOUT_S)."
+      else
+        note app_reason "Dependency install failed ($pm, exit $install_rc): $(last_error_line "$ROOT/install.log")"
+      fi
+      say "dependency install failed; tail of install.log:"
+      tail -n 20 "$ROOT/install.log"
+    else
+      note install passed
+    fi
+  fi
+  if [ "$install_ok" = 1 ]; then
     step start
-    (cd "$REPO" && exec env "${start_env[@]}" "${start_cmd[@]}") >>"$APP_LOG" 2>&1 </dev/null &
+    (cd "$REPO" && exec env ${start_env[@]+"${start_env[@]}"} "${start_cmd[@]}") >>"$APP_LOG" 2>&1 </dev/null &
     app_pid=$!
     note app_pid "$app_pid"
     step probe
+    probe_budget="${MIMETIC_LANE_APP_TIMEOUT_S:-120}"
     if probe_out="$("${MIMETIC[@]}" lane probe --port "$app_port" --port "$app_script_port" \
-        --timeout "${MIMETIC_LANE_APP_TIMEOUT_S:-120}" --pid "$app_pid")"; then
+        --timeout "$probe_budget" --pid "$app_pid")"; then
       app_url="$probe_out"
       note app_status running
       note app_url "$app_url"
       say "app answered at $app_url"
     else
       note app_status failed
-      note app_reason "$probe_out"
+      note app_reason "$probe_out (MIMETIC_LANE_APP_TIMEOUT_S=$probe_budget) Last app log line: $(last_error_line "$APP_LOG")"
       say "app not ready: $probe_out"
     fi
-  else
-    note install failed
-    note app_status failed
-    note app_reason "Dependency install failed ($pm); see install.log in the lane."
-    say "dependency install failed; tail of install.log:"
-    tail -n 20 "$ROOT/install.log"
   fi
 fi
 
@@ -191,7 +325,9 @@ else
   note nested_proof dry-run
   proof=(run --dry-run --sims 2 --run-id "$NESTED_RUN_ID" --json --cwd "$REPO")
 fi
-if "${MIMETIC[@]}" "${proof[@]}" >"$ROOT/nested-run.json"; then
+proof_gate=()
+[ -n "$app_url" ] && proof_gate=(gated proof)  # only a browser proof is CPU-heavy; a dry run takes no turn
+if ${proof_gate[@]+"${proof_gate[@]}"} "${MIMETIC[@]}" "${proof[@]}" >"$ROOT/nested-run.json"; then
   note nested_proof_status passed
   proof_passed=1
 else

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from mimetic.contracts.lanes import BootstrapCompletion
 from mimetic.lanes.probe import answers
 
+CLAIM_PROBE_TIMEOUT_S = 30.0
+
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -53,7 +55,8 @@ def claim_problem(completion: BootstrapCompletion, *, port: int, screenshot: byt
         return None
     if completion.app_url is None:
         return f"Forged completion: completion.json claims passed without an app URL; the host gave {given}."
-    if not answers("127.0.0.1", port):
+    # A dev server on a busy machine may take seconds to answer; nothing listening is refused at once.
+    if not answers("127.0.0.1", port, timeout_s=CLAIM_PROBE_TIMEOUT_S):
         return f"Forged completion: completion.json claims passed, but the host's own probe of {given} got no answer."
     if not is_png(screenshot):
         return "Forged completion: completion.json claims passed, but the lane has no real PNG screenshot of its app."

@@ -62,7 +62,20 @@ def _status(value: str | None, allowed: tuple[str, ...], default: str) -> str:
     return value if value in allowed else default
 
 
-def decide(exit_code: int, state: dict[str, str]) -> tuple[str, str]:
+def proof_failure_line(root: Path) -> str | None:
+    """The nested proof's own failure line (its result's error message), as the lane's reason."""
+    import json
+
+    try:
+        result = json.loads(read_lane_text(root, "nested-run.json", limit=READ_LIMIT, oversize="tail") or "null")
+    except ValueError:
+        return None
+    error = result.get("error") if isinstance(result, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return message.strip()[:600] if isinstance(message, str) and message.strip() else None
+
+
+def decide(exit_code: int, state: dict[str, str], proof_line: str | None = None) -> tuple[str, str]:
     """(status, reason) for the lane, first match wins."""
     if exit_code != 0:
         return "failed", state.get("fail_reason") or EARLY_EXIT_REASON
@@ -71,7 +84,8 @@ def decide(exit_code: int, state: dict[str, str]) -> tuple[str, str]:
     if state.get("app_status") != "running":
         return "blocked", state.get("app_reason") or "The target app was not running."
     if state.get("nested_proof_status") != "passed":
-        return "failed", "The nested `mimetic run --app-url` browser proof did not pass."
+        return "failed", ("The nested browser proof did not pass: " + proof_line if proof_line
+                          else "The nested `mimetic run --app-url` browser proof did not pass.")
     if state.get("visual_status") != "visible":
         return "blocked", state.get("visual_reason") or "The app surface was not visible."
     return "passed", PASSED_REASON
@@ -83,7 +97,7 @@ def build_completion(root: Path, exit_code: int) -> BootstrapCompletion:
     scrub = lane_scrubber(lane_root=root, project_root=None, home=os.environ.get("HOME")).text
     repo = root / "repo"
     log_tail = scrub(_read_tail(root, LOG_FILE, LOG_TAIL_LINES))
-    status, reason = decide(exit_code, state)
+    status, reason = decide(exit_code, state, proof_failure_line(root))
     setup = None
     if lane_dir_exists(root, "repo/mimetic"):  # a committed `mimetic -> /elsewhere` is not the setup
         facts = setup_facts(repo)
@@ -95,7 +109,9 @@ def build_completion(root: Path, exit_code: int) -> BootstrapCompletion:
     nested_observer = state.get("nested_observer") == "rendered"
     return BootstrapCompletion(
         status=status, reason=scrub(reason), exit_code=exit_code, step=state.get("step"),
-        package_manager=state.get("pm") or None, app_script=state.get("app_script") or None,
+        package_manager=state.get("pm") or None, package_manager_version=state.get("pm_version") or None,
+        package_manager_via=state.get("pm_via") or None, node_version=state.get("node_version") or None,
+        node_source=state.get("node_source") or None, app_script=state.get("app_script") or None,
         app_framework=state.get("app_framework") or None,
         app_status=_status(state.get("app_status"), ("not_started", "running", "blocked", "failed", "missing"), "not_started"),
         app_reason=scrub(state.get("app_reason") or "") or None, app_url=state.get("app_url") or None,

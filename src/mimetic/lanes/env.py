@@ -14,6 +14,10 @@ HOST_BASICS = (
     "PYTHONPATH", "MIMETIC_CHROMIUM", "PLAYWRIGHT_BROWSERS_PATH", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS",
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
 )
+# The user's package-manager settings (registry, cache, corepack's sources) travel into lanes; credentials
+# among them (an _authToken, a password) never do.
+PASSED_PREFIXES = ("COREPACK_", "npm_config_", "NPM_CONFIG_")
+NEVER_PASSED = ("auth", "token", "password", "_pass", "cert", "key")
 GITHUB_TOKEN_NAMES = ("GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT")
 DEFAULT_GIT_BASE_URL = "https://github.com"
 
@@ -28,7 +32,10 @@ def github_token() -> str | None:
 
 def host_basics() -> dict[str, str]:
     """The allowlisted part of this machine's environment, for a lane that runs here."""
-    return {name: os.environ[name] for name in HOST_BASICS if os.environ.get(name)}
+    basics = {name: os.environ[name] for name in HOST_BASICS if os.environ.get(name)}
+    basics.update({name: value for name, value in os.environ.items()
+                   if name.startswith(PASSED_PREFIXES) and value and not any(w in name.lower() for w in NEVER_PASSED)})
+    return basics
 
 
 def anonymous_git_env() -> dict[str, str]:

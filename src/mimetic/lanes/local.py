@@ -86,7 +86,9 @@ class LocalSandbox:
             command = sandbox_command(
                 held, bwrap=self._bwrap, lane_root=self.root, home=os.environ.get("HOME"),
                 hide=[self._project_root] if self._project_root else [], hide_files=loaded_env_files(),
-                readonly=[*runtime_paths(lane_env.get("PATH")), *_mirror_path(lane_env.get("MIMETIC_GIT_BASE_URL"))])
+                readonly=[*runtime_paths(lane_env.get("PATH")), *_mirror_path(lane_env.get("MIMETIC_GIT_BASE_URL")),
+                          # the run's turn locks (flock works read-only) and a shared cache of Node releases
+                          *filter(None, (lane_env.get("MIMETIC_LANE_GATES"), lane_env.get("MIMETIC_LANE_NODE_CACHE")))])
         with self._lock:
             if self._closed:
                 return

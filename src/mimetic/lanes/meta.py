@@ -23,10 +23,12 @@ from mimetic.contracts.manifests import Persona, Scenario
 from mimetic.contracts.results import OssMetaLabResult, SandboxSummary
 from mimetic.errors import MimeticError
 from mimetic.labs.dispatch import LabRun, LabRunOptions
-from mimetic.labs.oss_meta import Lane, shown_repos
+from mimetic.labs.oss_meta import Lane, redaction_records, repo_labels, shown_repos
 from mimetic.lanes.board import LaneBoard
 from mimetic.lanes.bootstrap import bootstrap_inputs, bootstrap_script
 from mimetic.lanes.env import git_base_url, github_token
+from mimetic.lanes.gates import GATES_DIR, heavy_slots, make_gates
+from mimetic.lanes.local import lane_tmp_root
 from mimetic.lanes.pool import default_concurrency
 from mimetic.lanes.processes import signals_ignored, signals_interrupt
 from mimetic.lanes.runner import LaneJob, LaneResult, LaneRunner, RunnerSettings
@@ -36,7 +38,9 @@ from mimetic.lanes.substrate import LaneSpec
 from mimetic.lanes.substrates import SubstrateChoice, choose_substrate, open_substrate
 from mimetic.project import Project
 
-DEFAULT_TIMEOUT_S = 600.0
+# A lane's whole life (clone, install, start, proof). On a small machine lanes take turns for installs and
+# proofs, and that waiting counts too.
+DEFAULT_TIMEOUT_S = 1800.0
 DEFAULT_POLL_S = {"local": 0.5}
 FALLBACK_POLL_S = 5.0
 NO_ACTOR_GAP = ("No actor used the lanes' apps (enable one with the lab's actor.kind openai-cua or "
@@ -67,9 +71,10 @@ def _settings(substrate: str, private: bool, actor: LaneActorPlan, preflight: Pr
     )
 
 
-def _jobs(project: Project, board: LaneBoard, choice: SubstrateChoice, lanes: list[Lane], redact: bool,
+def _jobs(project: Project, board: LaneBoard, choice: SubstrateChoice, lanes: list[Lane],
           scrubbers: dict[int, Scrubber], warnings: list[str],
-          actor_preflight: Preflight | None, actor_required: bool) -> list[LaneJob]:
+          actor_preflight: Preflight | None, actor_required: bool, access: dict | None,
+          gates: Path | None) -> list[LaneJob]:
     """Decide, before any launch, which lanes wait (missing keys, a required actor that cannot run) or fail
     (repo access); build the rest."""
     token = github_token()
@@ -95,8 +100,9 @@ def _jobs(project: Project, board: LaneBoard, choice: SubstrateChoice, lanes: li
     elif os.environ.get("MIMETIC_OSS_META_SKIP_REPO_ACCESS_PREFLIGHT") != "1":
         from mimetic.lanes.preflight import check_repo_access
 
-        access = check_repo_access([lane.repo for lane in lanes], base_url=git_base_url(), token=token,
-                                   tmp_dir=project.tmp_dir)
+        if access is None:  # not already checked (to decide which repos are named)
+            access = check_repo_access([lane.repo for lane in lanes], base_url=git_base_url(), token=token,
+                                       tmp_dir=project.tmp_dir)
         for lane in lanes:
             result = access[lane.repo]
             if not result.ok:
@@ -111,10 +117,21 @@ def _jobs(project: Project, board: LaneBoard, choice: SubstrateChoice, lanes: li
     for lane in lanes:
         spec = LaneSpec(run_id=board.store.run_id, index=lane.index, label=lane.label, repo=lane.repo,
                         stream_id=lane.stream_id, sim_id=lane.sim_id,
-                        env=bootstrap_inputs(slug=lane.repo, nested_run_id=f"nested-{lane.sim_id}", private=redact,
-                                             token=lane_tokens[lane.index]))
+                        env=bootstrap_inputs(slug=lane.repo, nested_run_id=f"nested-{lane.sim_id}",
+                                             private=lane.redacted, token=lane_tokens[lane.index],
+                                             gates=gates, gate_index=lane.index))
         jobs.append(LaneJob(lane, spec, presets.get(lane.index)))
     return jobs
+
+
+def _remove_gates(project: Project, run_id: str) -> None:
+    """The run's lock folder goes with its lanes (and the run's temp folder once it is empty)."""
+    import shutil
+
+    run_tmp = lane_tmp_root(project, run_id)
+    shutil.rmtree(run_tmp / GATES_DIR, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        run_tmp.rmdir()
 
 
 def _review(board: LaneBoard, results: dict[int, LaneResult], substrate: str, verdict: str,
@@ -125,8 +142,12 @@ def _review(board: LaneBoard, results: dict[int, LaneResult], substrate: str, ve
     summary = (f"Live OSS meta-lab on the {substrate} substrate: "
                + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) + f" of {total} lane(s).")
     completions = [r.completion for r in results.values() if r.completion is not None]
-    reached = sum(1 for c in completions if c.nested_proof == "app-url" and c.nested_proof_status == "passed")
-    gaps = [f"Nested live --app-url proof was reached in {reached} of {total} lane(s)."]
+    ran = sum(1 for c in completions if c.nested_proof == "app-url")
+    passed = sum(1 for c in completions if c.nested_proof == "app-url" and c.nested_proof_status == "passed")
+    gaps = [f"The nested --app-url browser proof ran in {ran} of {total} lane(s) and passed in {passed}."]
+    not_started = [r.reason for r in results.values() if r.completion is not None and r.completion.nested_proof != "app-url"]
+    if not_started:
+        gaps.append(f"{len(not_started)} lane(s) never reached the browser proof; first reason: {not_started[0]}")
     ratings = Counter(c.setup_quality.study_quality.rating for c in completions
                       if c.setup_quality is not None and c.setup_quality.study_quality is not None)
     if ratings.get("ceremonial"):
@@ -158,16 +179,19 @@ def _reporter(options: LabRunOptions):
     return LaneTable()
 
 
-def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane], repos: list[str], redact: bool,
-                  options: LabRunOptions, warnings: list[str], *, persona: Persona | None = None,
-                  scenario: Scenario | None = None) -> LabRun:
+def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane], repos: list[str],
+                  redactions: dict[str, str], options: LabRunOptions, warnings: list[str], *,
+                  persona: Persona | None = None, scenario: Scenario | None = None,
+                  access: dict | None = None) -> LabRun:
     lab = resolved.lab
     substrate = choose_substrate(options.substrate, lab.substrate)
-    if substrate == "local" and not options.unsandboxed:
+    local = substrate == "local"
+    if local and not options.unsandboxed:
         from mimetic.lanes.local import require_sandbox
 
         require_sandbox()  # no repository code runs outside bubblewrap unless the user said --unsandboxed
-    concurrency = default_concurrency(len(lanes), options.concurrency or lab.concurrency)
+    concurrency = default_concurrency(len(lanes), options.concurrency or lab.concurrency, cpu_bound=local)
+    redact = any(lane.redacted for lane in lanes)
     actor = LaneActorPlan.resolve(lab.actor)  # a malformed actor flag is a usage error, before anything is written
     if actor.explorer and substrate == "e2b":
         raise MimeticError("MIMETIC_EXPLORER_UNAVAILABLE",
@@ -179,7 +203,7 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
         warnings.append("No GH_TOKEN/GITHUB_TOKEN/GITHUB_PAT: public repos can clone, but private GitHub repos will "
                         "fail access preflight.")
     scrubbers = {lane.index: lane_scrubber(lane_root=None, project_root=project.root, home=Path.home(),
-                                           repos=[(lane.repo, lane.label)] if redact else [])
+                                           repos=[(lane.repo, lane.label)] if lane.redacted else [])
                  for lane in lanes}
     results: dict[int, LaneResult] = {}
     choice: SubstrateChoice | None = None
@@ -194,10 +218,12 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
                                     sandboxed=not options.unsandboxed)
             ready = choice.substrate is not None and not (choice.waiting_for or choice.unavailable)
             preflight = actor.preflight() if ready else None
-            jobs = _jobs(project, board, choice, lanes, redact, scrubbers, warnings, preflight, actor.required)
+            gates = make_gates(lane_tmp_root(project, store.run_id)) if ready and local else None
+            jobs = _jobs(project, board, choice, lanes, scrubbers, warnings, preflight, actor.required, access, gates)
             if ready:
+                heavy = f"; installs and browser proofs {heavy_slots()} at a time" if gates else ""
                 board.event("oss-meta.live.substrate_started", f"Launching lanes on the {substrate} substrate "
-                                                               f"({concurrency} at a time).")
+                                                               f"({concurrency} at a time{heavy}).")
             runner = LaneRunner(board, choice.substrate, _settings(substrate, redact, actor, preflight, options.keep, persona, scenario), scrubbers)
             outcome = runner.run(jobs, concurrency=concurrency)
             results = {r.index: r for r in outcome.results}
@@ -206,6 +232,7 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
         interrupted = True
     finally:
         board.reporter = None
+        _remove_gates(project, store.run_id)
     # A (second) Ctrl-C or SIGTERM must not cut the final bundle and result short: the run would exist
     # with no result document naming it.
     with signals_ignored():
@@ -217,12 +244,15 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
         board.conclude(_review(board, results, substrate, verdict, choice),
                        ("oss-meta.run.completed", f"Meta-lab run ended with verdict {verdict}."))
         board.publish()
-        return LabRun(_result(project, store, board, results, repos, redact, substrate, verdict, warnings, runner),
+        for record in redaction_records(lanes, redactions):
+            warnings.append(f"{record.label} is redacted: {record.reason}.")
+        return LabRun(_result(project, store, board, results, repos, redactions, substrate, verdict, warnings, runner),
                       exit_code_for(verdict), store)
 
 
 def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[int, LaneResult], repos: list[str],
-            redact: bool, substrate: str, verdict: str, warnings: list[str], runner: LaneRunner | None) -> OssMetaLabResult:
+            redactions: dict[str, str], substrate: str, verdict: str, warnings: list[str],
+            runner: LaneRunner | None) -> OssMetaLabResult:
     sandboxes = []
     for lane in board.lanes:
         result = results.get(lane.index)
@@ -233,15 +263,16 @@ def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[i
             completion_status=stream.status, completion_reason=board.reasons.get(lane.index),
             actor_status=stream.ui.actor_status, app_status=stream.ui.app_status,
             screenshot_present=bool(result and result.screenshot),
-            sandbox_id=None if redact or result is None else result.sandbox_id,
+            sandbox_id=None if lane.redacted or result is None else result.sandbox_id,
         ))
     from mimetic.observer.render import observer_result
 
     observer = observer_result(project, store, board.bundle) if (store.dir / "observer" / "index.html").is_file() else None
     return OssMetaLabResult(
         ok=verdict == "pass", run_id=store.run_id, cwd=str(project.root), dry_run=False, live_requested=True,
-        substrate=substrate, count=len(board.lanes), repos=shown_repos(board.lanes, repos, redact),
-        redact_repos=redact, verdict=verdict, assignments=[lane.assignment() for lane in board.lanes],
+        substrate=substrate, count=len(board.lanes), repos=shown_repos(board.lanes, repos),
+        repo_labels=repo_labels(board.lanes), redact_repos=any(lane.redacted for lane in board.lanes),
+        redacted=redaction_records(board.lanes, redactions), verdict=verdict, assignments=[lane.assignment() for lane in board.lanes],
         sandboxes=sandboxes, bundle_path=f"{store.artifact_root}/run.json",
         observer=observer.to_json() if observer else None, observer_url=observer.observer_url if observer else None,
         warnings=warnings,

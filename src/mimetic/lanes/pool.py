@@ -7,6 +7,7 @@ not started, and still returns a result for every item.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -25,8 +26,12 @@ class PoolOutcome(Generic[R]):
     interrupted: bool
 
 
-def default_concurrency(count: int, requested: int | None = None) -> int:
-    return max(1, requested if requested else min(count, DEFAULT_MAX_CONCURRENCY))
+def default_concurrency(count: int, requested: int | None = None, *, cpu_bound: bool = False) -> int:
+    """What was asked for, else one per item up to the cap — and, for work on this machine, up to its CPU count."""
+    if requested:
+        return max(1, requested)
+    cap = min(DEFAULT_MAX_CONCURRENCY, os.cpu_count() or 1) if cpu_bound else DEFAULT_MAX_CONCURRENCY
+    return max(1, min(count, cap))
 
 
 def fan_out(

@@ -68,6 +68,8 @@ class LaneResult:
     log_tail: str = ""
     actor: ActorReport | None = None
     artifacts: list[StreamArtifact] = field(default_factory=list)
+    nested_observer: str | None = None  # run-relative: the nested Observer the host rendered into the bundle
+    steps: tuple[int, int] | None = None  # (passed, ran) scripted steps of the nested proof
 
 
 @dataclass(frozen=True)
@@ -244,34 +246,42 @@ class LaneRunner:
 
     def _ingest(self, job: LaneJob, sandbox: LaneSandbox, completion: BootstrapCompletion,
                 result: LaneResult) -> LaneResult:
+        from mimetic.lanes.lane_evidence import collect
+
         index, store = job.lane.index, self.board.store
         scrub = self.scrubbers[index]
+        private = self.settings.private or job.lane.redacted
         completion = BootstrapCompletion.model_validate(scrub.value(completion.to_json()))
         token = artifact_token(job.lane.stream_id)
+        status, reason = lane_status(completion)
+        refused = sandbox.audit(completion)  # the record is the lane's claim; the host checks it
+        if refused:
+            status, reason = "failed", refused
+        # Before the lane folder goes: the nested proof, its screenshots, log tails and the failure line.
+        evidence = collect(sandbox, store, token, nested_run_id=completion.nested_run_id,
+                           failure="" if status == "passed" else reason, scrub=scrub)
+        result.artifacts.extend(evidence.artifacts)
+        result.nested_observer = next((a.path for a in evidence.artifacts if a.kind == "observer"), None)
+        if evidence.steps:
+            result.steps = (evidence.passed_steps, evidence.steps)
         if completion.setup_quality is not None:
-            setup = sanitize_setup_quality(completion.setup_quality.to_json(), private=self.settings.private,
+            setup = sanitize_setup_quality(completion.setup_quality.to_json(), private=private,
                                            scrub=scrub.text)
             completion.setup_quality = setup
             if setup is not None:
                 path = f"setup-quality/{token}-setup-quality.json"
                 store.write_json(path, setup.to_json())
                 result.artifacts.append(StreamArtifact(label="Setup quality", path=path, kind="filesystem"))
-        for name, text in (("bootstrap-log-tail", completion.log_tail), ("app-log-tail", completion.app_log_tail)):
-            if text.strip():
-                path = f"logs/{token}-{name}.txt"
-                store.write_text(path, text)
-                result.artifacts.append(StreamArtifact(label=name.replace("-", " ").capitalize(), path=path, kind="log"))
-        shot = sandbox.screenshot()
+        # The tile's screenshot: the most informative one the proof took (the passing viewport's last screen,
+        # else the last one taken); a desktop lane's own screen when there is no nested proof.
+        shot = store.path(evidence.screenshots[0]).read_bytes() if evidence.screenshots else sandbox.screenshot()
         if shot:
             store.write_bytes(f"screenshots/{token}.png", shot)
             result.screenshot = True
-            if self.settings.private:
+            if private:
                 self._warn("Screenshots of private lanes are local-only evidence under .mimetic/; do not publish them.")
         result.completion = completion
-        result.status, result.reason = lane_status(completion)
-        refused = sandbox.audit(completion)  # the record is the lane's claim; the host checks it
-        if refused:
-            result.status, result.reason = "failed", refused
+        result.status, result.reason = status, reason
         result.log_tail = completion.log_tail or result.log_tail
         return result
 
@@ -296,12 +306,14 @@ class LaneRunner:
                 ui.visual_status = completion.visual_status
                 if completion.app_url:
                     ui.app_url = ui.route = completion.app_url
-                if completion.nested_observer_present and completion.nested_run_id:
-                    ui.nested_observer_path = f"[lane-root]/repo/.mimetic/runs/{completion.nested_run_id}/observer/index.html"
+                # The copy rendered into this run (relative to observer/index.html), or no link at all.
+                ui.nested_observer_path = f"../{result.nested_observer}" if result.nested_observer else None
             elif result.status == "blocked":
                 ui.app_status = ui.actor_status = "blocked"
             if result.actor is not None:
                 ui.actor_status = result.actor.status
+            if result.steps is not None:
+                ui.proof_steps_passed, ui.proof_steps = result.steps
             ui.state = f"{result.reason} | app={ui.app_status} | actor={ui.actor_status} | visual={ui.visual_status}"
             if result.screenshot:
                 url = f"../screenshots/{token}.png"

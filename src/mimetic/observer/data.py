@@ -32,7 +32,7 @@ TONES = {
     "failed": "failed",
 }
 ACTIVE = frozenset({"running", "preparing"})
-BLOCKED = frozenset({"blocked", "failed", "timed_out", "interrupted"})
+BLOCKED = frozenset({"blocked", "timed_out", "interrupted"})
 
 # Bounded so a long live run (or 1,000 lanes) keeps the page light; totals are still reported.
 TIMELINE_LIMIT = 60
@@ -152,6 +152,7 @@ def build_observer_data(run_dir: Path, bundle: RunBundle) -> ObserverData:
         streams=len(lanes), by_kind={kind: 0 for kind in KIND_LABELS} | dict(Counter(s.kind for s in lanes)),
         by_status=dict(Counter(statuses)), by_tone=dict(Counter(lane.tone for lane in lanes)),
         active=sum(s in ACTIVE for s in statuses), blocked=sum(s in BLOCKED for s in statuses),
+        failed=sum(s == "failed" for s in statuses),
         warnings=sum(e.level == "warn" for e in bundle.events), events=len(bundle.events),
     )
     links = [

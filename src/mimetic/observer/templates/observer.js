@@ -199,7 +199,7 @@
     var tone = run.tone === "running" ? "running" : (VERDICT_TONES[run.status] || run.tone);
     fill($("verdict"),
       h("span", { class: "verdict-badge", data: { tone: tone, status: run.status }, text: run.tone === "running" ? "Running" : (VERDICT_LABELS[run.status] || run.status) }),
-      h("span", { class: "mode-chip", text: (run.mode === "dry-run" ? "Dry-run" : "Live") + " · " + plural(sum.streams, "lane") }));
+      h("span", { class: "mode-chip", text: (run.mode === "dry-run" ? "Dry-run" : run.tone === "running" ? "Live" : "Finished") + " · " + plural(sum.streams, "lane") }));
     renderStats();
     renderNotes();
     renderFilters();
@@ -236,7 +236,8 @@
       h("div", { class: "stat" }, h("h4", { text: "By status" }), h("div", { class: "rows" }, statusRows.length ? statusRows : "none")),
       h("div", { class: "stat" }, h("h4", { text: "By kind" }), h("div", { class: "rows" }, kindRows.length ? kindRows : "none")),
       h("div", { class: "stat" }, h("h4", { text: "Attention" }), h("div", { class: "rows" },
-        h("span", null, "Active ", h("b", { text: sum.active })), h("span", null, "Blocked ", h("b", { text: sum.blocked })),
+        h("span", null, "Active ", h("b", { text: sum.active })), h("span", null, "Failed ", h("b", { text: sum.failed || 0 })),
+        h("span", null, "Blocked ", h("b", { text: sum.blocked })),
         h("span", null, "Warnings ", h("b", { text: sum.warnings })), h("span", null, "Events ", h("b", { text: sum.events })))));
   }
 
@@ -336,8 +337,11 @@
       "app ", h("b", { text: words(appSt) || "?" }), app ? " " + app.replace(/^https?:\/\//, "") : null));
     var act = actorStatus(s);
     if (act) out.push(h("span", { class: "chip", data: { tone: statusTone(act) === "queued" ? null : statusTone(act) } }, "actor ", h("b", { text: words(act) })));
+    var ui = s.ui || {};
+    if (ui.proofSteps) out.push(h("span", { class: "chip", data: { tone: ui.proofStepsPassed === ui.proofSteps ? "complete" : "failed" } },
+      "proof ", h("b", { text: ui.proofStepsPassed + "/" + ui.proofSteps }), " steps"));
     if (s.actor) {
-      out.push(h("span", { class: "chip" }, h("b", { text: s.actor.steps }), " steps"));
+      if (s.actor.steps || act === "passed" || act === "failed") out.push(h("span", { class: "chip" }, h("b", { text: s.actor.steps }), " steps"));
       out.push(h("span", { class: "chip", text: money(s.actor.costUsd) }));
       if (s.actor.findings.length) out.push(h("span", { class: "chip", data: { tone: "blocked" } }, h("b", { text: s.actor.findings.length }), s.actor.findings.length === 1 ? " finding" : " findings"));
     }
