@@ -70,7 +70,7 @@ def test_environment_reports_key_names_never_values_and_never_fails(cli, project
         assert canary not in call.stdout + call.stderr
     environment = {e["name"]: e for e in cli("doctor", "--json").json()["environment"]}
     assert set(environment) == {"E2B_API_KEY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MIMETIC_ACTOR_BASE_URL", "GH_TOKEN",
-                                "chromium", "bubblewrap"}
+                                "chromium", "bubblewrap", "git", "node", "npm", "corepack", "pnpm", "yarn", "bun"}
     assert environment["E2B_API_KEY"]["present"] is True
     assert environment["OPENAI_API_KEY"]["present"] is False
     assert environment["chromium"]["present"] is False

@@ -107,11 +107,11 @@ UPSTREAM_SCHEMAS = {
 # What we print beyond 0.1.5 (docs/compat.md, "JSON additions", says why for each top-level key).
 _OURS_OBSERVER = "accessToken error lab runId serverUrl streamCount verdict"
 _OURS_FEEDBACK = "candidateId candidates command draft.severity draft.source_candidate_id drafts error fallback mode " \
-                 "problems repo runId warnings issueUrlShortened"
+                 "problems repo runId warnings issueUrlShortened exported exportPath"
 ADDED = {
     "init": "error",
     "doctor": "environment environment[].kind environment[].message environment[].name environment[].present warnings",
-    "run-dry": "error lab verdict",
+    "run-dry": "error lab verdict surfaces",
     "verify": "error relaxedRules runId",
     "review": "ok study",
     "runs": "runs[].verdict",
@@ -119,17 +119,18 @@ ADDED = {
     "watch-new": _OURS_OBSERVER,
     "watch-synthetic-lab": _OURS_OBSERVER + " lab.artifactRoot lab.bundlePath lab.cwd lab.error lab.lab lab.latestPath "
                                             "lab.mode lab.ok lab.reviewPath lab.runId lab.schema lab.simCount "
-                                            "lab.verdict lab.warnings",
+                                            "lab.verdict lab.warnings lab.surfaces",
     "watch-oss": "bundlePath error observer.accessToken observer.error observer.runId observer.serverUrl observer.streamCount "
-                 "observer.verdict observerUrl redactRepos substrate verdict",
+                 "observer.verdict observerUrl redactRepos substrate verdict redacted repoLabels repoLabels.*",
     # every field of the validated lab manifest (the lab contract grows; all of it is shown)
     "lab-inspect": "error manifest.*",
-    "lab-run-synthetic": "error lab verdict",
+    "lab-run-synthetic": "error lab verdict surfaces",
     "lab-run-oss": "bundlePath error observer.accessToken observer.error observer.lab observer.runId observer.serverUrl "
-                   "observer.streamCount observer.verdict observerUrl redactRepos substrate verdict",
+                   "observer.streamCount observer.verdict observerUrl redactRepos substrate verdict redacted repoLabels "
+                   "repoLabels.*",
     "feedback-draft": _OURS_FEEDBACK + " issueMarkdown issuePath issueUrl",
     "feedback-list": _OURS_FEEDBACK + " issueMarkdown issuePath issueUrl drafts[].failureOwner drafts[].idempotencyKey "
-                                      "drafts[].path drafts[].sourceCandidateId drafts[].summary",
+                                      "drafts[].path drafts[].sourceCandidateId drafts[].summary drafts[].issuePath",
     "feedback-verify": _OURS_FEEDBACK + " issueMarkdown issuePath issueUrl",
     "feedback-issue": _OURS_FEEDBACK + " issueUrl",
     "feedback-issue-url": _OURS_FEEDBACK,

@@ -100,11 +100,13 @@ def test_015_run_passes_verify_review_watch_and_feedback(ucli, upstream, writer,
 
     draft = ucli("feedback", "draft", "--run", run_id, "--json")
     assert draft.exit_code == 0, draft.stdout
-    written = json.loads((upstream / ".mimetic" / "runs" / run_id / "feedback" / "draft.json").read_text())
+    # one draft per candidate (feedback/<candidate-id>/draft.json), where 0.1.5 kept a single feedback/draft.json
+    draft_file = upstream / draft.json()["draftPath"]
+    written = json.loads(draft_file.read_text())
     assert written["run_id"] == run_id
     assert "invalid-evidence" not in (written.get("source_candidate_id") or "")
     # the absolute cwd 0.1.5 stored never reaches what we write
-    assert str(upstream) not in (upstream / ".mimetic" / "runs" / run_id / "feedback" / "draft.json").read_text()
+    assert str(upstream) not in draft_file.read_text()
     assert ucli("runs", "--json").json()["runs"][0]["runId"] == run_id
 
 
