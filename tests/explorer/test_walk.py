@@ -33,7 +33,8 @@ def test_healthy_app_yields_no_error_level_finding_on_desktop_or_mobile():
     for mobile in (False, True):
         with explored("good", persona("pointer", patience="low"), mobile=mobile) as trace:
             assert trace.steps and trace.stopped_by in ("exhausted", "actions", "states")
-            assert [f.title for f in trace.findings if f.severity == "error"] == []
+            errors = [f"{f.title}: {f.detail}" for f in trace.findings if f.severity == "error"]
+            assert errors == [], errors
 
 
 def test_same_seed_gives_byte_identical_findings_and_another_seed_walks_another_order():

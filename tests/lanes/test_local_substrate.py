@@ -155,7 +155,7 @@ def test_a_failed_proof_keeps_its_failing_line_both_viewports_screenshots_and_th
     lane = data["sandboxes"][0]
     assert lane["completionStatus"] == "failed"
     # The reason is the nested proof's own failure line, not a generic "did not pass".
-    assert "The nested browser proof did not pass: Browser proof of" in lane["completionReason"]
+    assert "The nested browser proof did not pass: desktop failed at step rendered" in lane["completionReason"]
     assert "visible body text or a visible interactive element" in lane["completionReason"]
     assert not (project / ".mimetic/tmp/oss-meta/blank").exists()  # no --keep: the lane folder is gone
     kept = _run_dir(project, "blank") / "lanes" / "oss-01-desktop"
