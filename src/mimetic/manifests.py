@@ -20,6 +20,10 @@ from mimetic.safety.regular import read_regular
 
 M = TypeVar("M", bound=BaseModel)
 
+# A manifest is a page of hand-written YAML; the biggest mimetic writes is a few KiB. A larger one is refused
+# before YAML parses it (a parser builds a node per scalar: megabytes of YAML cost far more memory than bytes).
+MAX_MANIFEST_BYTES = 1 << 20
+
 # Which error code each manifest family raises.
 ERROR_CODES = {
     "Lab": "MIMETIC_LAB_INVALID",
@@ -96,8 +100,8 @@ def load_yaml(path: Path, code: str, display: str) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        text = read_regular(path).decode("utf-8")
-    except (OSError, ValueError) as exc:  # missing, a FIFO or device, over 64 MiB, not UTF-8
+        text = read_regular(path, MAX_MANIFEST_BYTES).decode("utf-8")
+    except (OSError, ValueError) as exc:  # missing, a FIFO or device, over the cap, not UTF-8
         reason = str(exc) if type(exc) is ValueError else type(exc).__name__
         raise MimeticError(code, f"{display}: cannot be read ({reason})") from None
     try:

@@ -69,7 +69,7 @@ def test_a_rate_limit_that_outlasts_the_deadline_ends_timed_out(page, tmp_path, 
     report, fake, _ = run(page, tmp_path, ScriptBrain([]), monkeypatch, faults=faults,
                           budget=ActorBudget(timeout_ms=2500, settle=QUICK))
     assert report.status == "timed_out" and "ran out of wall time (2500 ms" in report.reason
-    assert "rate limited" in report.reason and report.duration_ms < 4000
+    assert "rate limited" in report.reason
     assert 3 <= len(fake.served.requests) < 20  # retried with the server's pause, not hammered
 
 

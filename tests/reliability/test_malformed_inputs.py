@@ -41,6 +41,9 @@ BROWSER_SCENARIO = ("schema: mimetic.scenario.v1\nid: add-todo\ntitle: Add a tod
                     "    - id: type\n      action: fill\n      value: milk\n")
 
 
+PADDING = "# " + "x" * (1 << 20) + "\n"  # valid YAML (a comment) that takes a manifest past its 1 MiB cap
+
+
 def lab(text: str) -> dict[str, str]:
     return {"mimetic/labs/broken.yaml": text}
 
@@ -153,11 +156,16 @@ CASES = [
     bad("lab-bad-repo-in-manifest", "lab run broken --dry-run", "MIMETIC_INVALID_OSS_REPO", "git@github.com:a/b",
         files=lab("schema: mimetic.lab.v1\nid: broken\nkind: oss-meta\nrepos: ['git@github.com:a/b']\n")),
     bad("lab-not-found", "lab run nowhere", "MIMETIC_LAB_NOT_FOUND", "nowhere"),
+    bad("lab-over-the-manifest-cap", "lab inspect broken", "MIMETIC_LAB_INVALID", "mimetic/labs/broken.yaml:",
+        "larger than 1 MiB", files=lab(LAB_HEAD + PADDING)),
     bad("lab-synthetic-live", "lab run first-run --live", "MIMETIC_LAB_OPTION_CONFLICT", "synthetic"),
     # --- committed personas and scenarios, loaded by run --dry-run and run --app-url ---------------
     bad("persona-unknown-field-strict", "--strict run --dry-run", "MIMETIC_PERSONA_INVALID",
         "mimetic/personas/synthetic-new-user.yaml:4: mood:", "unknown field",
         files={"mimetic/personas/synthetic-new-user.yaml": PERSONA_OK + "mood: grumpy\n"}),
+    bad("persona-over-the-manifest-cap", "run --dry-run", "MIMETIC_PERSONA_INVALID",
+        "mimetic/personas/synthetic-new-user.yaml:", "larger than 1 MiB",
+        files={"mimetic/personas/synthetic-new-user.yaml": PERSONA_OK + PADDING}),
     bad("persona-empty-name", "run --dry-run", "MIMETIC_PERSONA_INVALID",
         "mimetic/personas/synthetic-new-user.yaml:3: name:",
         files={"mimetic/personas/synthetic-new-user.yaml": PERSONA_OK.replace("New user", "''")}),
@@ -236,3 +244,13 @@ def test_malformed_input_exits_2_with_a_named_code_and_message_and_writes_nothin
     assert tree_snapshot(project) == before
     if case.never_shown:
         assert case.never_shown not in result.stdout + result.stderr + human.stdout + human.stderr
+
+
+def test_a_manifest_just_under_the_cap_still_loads(cli, project):
+    from mimetic.manifests import MAX_MANIFEST_BYTES
+
+    text = LAB_HEAD + "sims: 1\n"
+    _prepare(project, cli, Bad((), "", (), lab(text + "# " + "x" * (MAX_MANIFEST_BYTES - len(text) - 3) + "\n")))
+    assert (project / "mimetic/labs/broken.yaml").stat().st_size == MAX_MANIFEST_BYTES
+    shown = cli("lab", "inspect", "broken", "--json")
+    assert shown.exit_code == 0, shown.stdout

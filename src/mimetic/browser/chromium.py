@@ -72,17 +72,29 @@ def find_chromium() -> str:
 # if Chromium or the driver dies without cleaning up. The lock keeps concurrent starts from racing
 # on the process environment.
 _driver_env_lock = threading.Lock()
-# Chromium also puts its singleton socket under TMPDIR, and a unix socket path must fit in 108 bytes;
-# when the private root would be too long (deep temp dirs, macOS), Playwright's own temp dir is used
-# (its profile is throwaway and removed on close too).
+# Chromium also puts its singleton socket under TMPDIR, and a unix socket path must fit in 108 bytes:
+# under a deep TMPDIR (a test's temp dir, macOS) the private root is made in /tmp instead; if even that
+# is too long, Playwright's own temp dir is used (its profile is throwaway and removed on close too).
 _SOCKET_SUFFIX = len("/org.chromium.Chromium.XXXXXX/SingletonSocket")
 _SOCKET_PATH_MAX = 104
+
+
+def _fits(root: str) -> bool:
+    return len(root.encode()) + _SOCKET_SUFFIX <= _SOCKET_PATH_MAX
+
+
+def _profile_root() -> str:
+    root = tempfile.mkdtemp(prefix="mimetic-")
+    if not _fits(root) and os.path.isdir("/tmp"):
+        os.rmdir(root)
+        root = tempfile.mkdtemp(prefix="mimetic-", dir="/tmp")
+    return root
 
 
 def _start_playwright(profile_root: str) -> Any:
     from playwright.sync_api import sync_playwright
 
-    if len(profile_root.encode()) + _SOCKET_SUFFIX > _SOCKET_PATH_MAX:
+    if not _fits(profile_root):
         return sync_playwright().start()
     with _driver_env_lock:
         previous = os.environ.get("TMPDIR")
@@ -113,15 +125,26 @@ class LaunchedBrowser:
         )
 
 
+def _browser_env(profile_root: str) -> dict[str, str]:
+    """Chromium's environment: the user's, with its home, config, cache and temp files in the throwaway root,
+    so a browser mimetic starts writes nothing into the user's HOME (dconf, fontconfig caches)."""
+    return {**os.environ, "HOME": profile_root, "XDG_CONFIG_HOME": os.path.join(profile_root, "config"),
+            "XDG_CACHE_HOME": os.path.join(profile_root, "cache"), "TMPDIR": profile_root}
+
+
 @contextmanager
 def launch_chromium(executable: str) -> Iterator[LaunchedBrowser]:
     """Launch headless Chromium with a fresh profile in a temp dir that is removed afterwards."""
-    profile_root = tempfile.mkdtemp(prefix="mimetic-")
+    profile_root = _profile_root()
     playwright = None
     try:
         try:
             playwright = _start_playwright(profile_root)
-            browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS), headless=True)
+            # The driver shares mimetic's process group: by default a Ctrl-C to the group makes it close Chromium
+            # by itself, racing mimetic's own KeyboardInterrupt (the proof then met a closed browser and crashed
+            # instead of ending interrupted). On Ctrl-C only mimetic closes the browser.
+            browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS), headless=True,
+                                                 handle_sigint=False, env=_browser_env(profile_root))
         except Exception as exc:  # the driver or Chromium failed to start: a setup problem, not a run result
             from mimetic.safety.redact import compact_error
 

@@ -6,6 +6,7 @@ committed network policy), run id, scenarios, persona and the Chromium executabl
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from mimetic.contracts.evidence import BrowserTrace, TraceStep
 from mimetic.contracts.manifests import NetworkPolicy, Persona
 from mimetic.contracts.results import ErrorInfo, RunResult, SurfaceResult
 from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
+from mimetic.interrupts import signals_held, signals_interrupt
 from mimetic.project import Project
 from mimetic.safety.redact import compact_error
 from mimetic.safety.urls import validate_app_url
@@ -30,6 +32,7 @@ from mimetic.safety.urls import validate_app_url
 SUPPORTED_ACTORS = (*ACTOR_KINDS, "explore")
 DEFAULT_SIMS = 2
 MAX_TIMEOUT_MS = 600_000
+INTERRUPTING = (signal.SIGINT,)  # what ends a proof as `interrupted`
 # Worst lane wins: any failure makes the run fail; an unreachable app makes it blocked.
 VERDICT_ORDER = (("interrupted", "interrupted"), ("failed", "fail"), ("blocked", "blocked"), ("timed_out", "timed_out"))
 VERDICT_ERRORS = {
@@ -290,38 +293,41 @@ def run_app_url(project: Project, app_url: str, *, sims: int | None, run_id: str
     log.mark("persona.selected", f"Persona {request.persona.id} selected.")
     log.mark("scenario.selected", f"Scenario {plan.ref.id} selected ({len(plan.steps)} step(s)).")
     lanes: list[LaneResult] = []
-    try:
-        with launch_chromium(request.chromium) as launched:
-            store.create()  # the --run-id is taken here, atomically, or MIMETIC_RUN_EXISTS
-            log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
-            warm_up(launched, request, log)
-            for surface in request.surfaces:
-                lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
-                                      store=store, log=log, timeout_ms=request.timeout_ms,
-                                      actor=_actor_hook(request, surface)))
-    except KeyboardInterrupt:
-        # Ctrl-C still leaves a valid bundle: unfinished viewports are recorded as interrupted.
-        log.mark("run.interrupted", "Interrupted (Ctrl-C); unfinished viewports were recorded as interrupted.")
-        lanes += [_interrupted_lane(request, surface) for surface in request.surfaces[len(lanes):]]
-    verdict = verdict_of(lanes)
-    surfaces = [surface_result(request, lane) for lane in lanes]
-    log.mark("review.created", f"Review verdict {verdict}.")
-    bundle = RunBundle(
-        run_id=store.run_id, mode="live", sim_count=len(lanes), created_at=created_at,
-        artifact_root=store.artifact_root, source=source_info(project), persona=request.persona, scenario=plan.ref,
-        lifecycle=log.lifecycle, simulations=[_simulation(request, lane, i) for i, lane in enumerate(lanes)],
-        streams=[_stream(request, lane) for lane in lanes], events=log.events,
-        review=_review(request, lanes, verdict, surfaces))
-    write_run(store, bundle, {"Steps": _steps_section(lanes)})
-    ok = verdict == "pass"
-    # A blocked actor is a warning whatever the verdict: a pass without it is a scripted pass only.
-    warnings = [*request.warnings, *(f"The {request.actor} actor was {s.actor} ({s.surface})." for s in surfaces
-                                    if s.actor.startswith("blocked"))]
-    result = run_result(store, bundle, warnings, ok=ok)
-    result.surfaces = surfaces
-    if not ok:
-        result.error = ErrorInfo(code=VERDICT_ERRORS[verdict], message=_failure_message(surfaces) or bundle.review.summary)
-    return result, EXIT_OK if ok else EXIT_INTERRUPTED if verdict == "interrupted" else EXIT_VERDICT
+    # Ctrl-C interrupts the proof; once the run exists, one that lands as the proof ends waits until its bundle
+    # and result are written and printed (SIGTERM keeps its default: it ends the process).
+    with signals_held(INTERRUPTING):
+        try:
+            with signals_interrupt(INTERRUPTING), launch_chromium(request.chromium) as launched:
+                store.create()  # the --run-id is taken here, atomically, or MIMETIC_RUN_EXISTS
+                log.mark("browser.launched", f"{launched.label} launched headless with a throwaway profile.")
+                warm_up(launched, request, log)
+                for surface in request.surfaces:
+                    lanes.append(run_lane(launched, surface, plan.steps, app_url=request.app_url, scenario_id=plan.ref.id,
+                                          store=store, log=log, timeout_ms=request.timeout_ms,
+                                          actor=_actor_hook(request, surface)))
+        except KeyboardInterrupt:
+            # Ctrl-C still leaves a valid bundle: unfinished viewports are recorded as interrupted.
+            log.mark("run.interrupted", "Interrupted (Ctrl-C); unfinished viewports were recorded as interrupted.")
+            lanes += [_interrupted_lane(request, surface) for surface in request.surfaces[len(lanes):]]
+        verdict = verdict_of(lanes)
+        surfaces = [surface_result(request, lane) for lane in lanes]
+        log.mark("review.created", f"Review verdict {verdict}.")
+        bundle = RunBundle(
+            run_id=store.run_id, mode="live", sim_count=len(lanes), created_at=created_at,
+            artifact_root=store.artifact_root, source=source_info(project), persona=request.persona, scenario=plan.ref,
+            lifecycle=log.lifecycle, simulations=[_simulation(request, lane, i) for i, lane in enumerate(lanes)],
+            streams=[_stream(request, lane) for lane in lanes], events=log.events,
+            review=_review(request, lanes, verdict, surfaces))
+        write_run(store, bundle, {"Steps": _steps_section(lanes)})
+        ok = verdict == "pass"
+        # A blocked actor is a warning whatever the verdict: a pass without it is a scripted pass only.
+        warnings = [*request.warnings, *(f"The {request.actor} actor was {s.actor} ({s.surface})." for s in surfaces
+                                        if s.actor.startswith("blocked"))]
+        result = run_result(store, bundle, warnings, ok=ok)
+        result.surfaces = surfaces
+        if not ok:
+            result.error = ErrorInfo(code=VERDICT_ERRORS[verdict], message=_failure_message(surfaces) or bundle.review.summary)
+        return result, EXIT_OK if ok else EXIT_INTERRUPTED if verdict == "interrupted" else EXIT_VERDICT
 
 
 def _interrupted_lane(request: ProofRequest, surface: Surface) -> LaneResult:

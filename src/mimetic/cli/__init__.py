@@ -6,6 +6,8 @@ the command body, so `mimetic --help` stays as fast as importing typer.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import sys
 
@@ -64,4 +66,10 @@ def main() -> None:
     if "--strict" in sys.argv[2:]:
         sys.argv.remove("--strict")
         sys.argv.insert(1, "--strict")
-    app(prog_name="mimetic")
+    from mimetic.interrupts import command_scope
+
+    # The interpreter's last collections walk every object a command made; on a loaded machine that took
+    # seconds after the work was done (a stopped Observer, a finished run). Nothing left needs collecting.
+    atexit.register(gc.freeze)
+    with command_scope(restore=False):  # the process exits after the command: signals it held stay held
+        app(prog_name="mimetic")

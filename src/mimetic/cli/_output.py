@@ -5,6 +5,7 @@ Errors go to stderr as `CODE: message` (human) or as the result/error document (
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -45,9 +46,30 @@ def json_wanted(local_flag: bool) -> bool:
 
 
 def console(stderr: bool = False):
-    from rich.console import Console
+    """The one way human output reaches a terminal (see `_plain_text_console`)."""
+    return _plain_text_console()(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+@functools.cache
+def _plain_text_console():
+    """A rich Console whose every string and text (lines, warnings, errors, table cells and titles, the live lane
+    table) loses its terminal control sequences before it is drawn (safety/terminal.py), whatever repository,
+    manifest or log it came from. Rich's own styles and cursor moves are kept. Built on first use: rich is heavy."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from mimetic.safety.terminal import strip_controls
+
+    class PlainTextConsole(Console):
+        def render_str(self, text: str, **options: Any):
+            return super().render_str(strip_controls(text), **options)
+
+        def render(self, renderable: Any, options: Any = None):
+            for segment in super().render(renderable, options):
+                clean = segment.text if segment.control else strip_controls(segment.text)
+                yield segment if clean == segment.text else Segment(clean, segment.style)
+
+    return PlainTextConsole
 
 
 def print_json(data: Any) -> None:
@@ -80,8 +102,15 @@ def resolved_cwd(cwd: str) -> str:
 
 def execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBase = None) -> None:
     """Run one command body and turn its outcome or error into output and an exit code."""
+    from mimetic.interrupts import command_scope
+
+    # A run that holds stop signals while it concludes keeps them held until its result is printed here.
+    with command_scope():
+        _execute(json_mode, action, error_base)
+
+
+def _execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBase) -> None:
     from mimetic.safety.redact import redact_text, redact_value
-    from mimetic.safety.terminal import strip_controls
 
     try:
         outcome = action()
@@ -91,7 +120,7 @@ def execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBas
         if json_mode:
             print_json(redact_value(error_document(error, error_base)))
         else:
-            console(stderr=True).print(strip_controls(f"{error.code}: {error.message}"), markup=False)
+            console(stderr=True).print(f"{error.code}: {error.message}", markup=False)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         if json_mode:  # still exactly one JSON document on stdout
@@ -119,19 +148,14 @@ def _manifest_warnings() -> list[str]:
 
 
 def lines(*text: str, stderr: bool = False) -> None:
-    """Plain human lines (no rich markup interpretation, so `[target-cwd]` prints as is; no terminal control
-    sequences, which a log line or manifest could carry)."""
-    from mimetic.safety.terminal import strip_controls
-
+    """Plain human lines (no rich markup interpretation, so `[target-cwd]` prints as is)."""
     out = console(stderr=stderr)
     for line in text:
-        out.print(strip_controls(line), markup=False)
+        out.print(line, markup=False)
 
 
 def warnings_block(warnings: list[str]) -> None:
     if warnings:
-        from mimetic.safety.terminal import strip_controls
-
         out = console(stderr=True)
         for warning in warnings:
-            out.print(strip_controls(f"warning: {warning}"), markup=False, style="yellow")
+            out.print(f"warning: {warning}", markup=False, style="yellow")

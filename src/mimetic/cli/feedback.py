@@ -90,10 +90,11 @@ def register(app: typer.Typer) -> None:
         from mimetic.project import open_project
 
         def show(data: dict) -> None:
+            from mimetic.cli._output import console, lines
+
             if data.get("issueMarkdown"):
-                typer.echo(data["issueMarkdown"], nl=False)
-            for entry in data.get("drafts") or []:
-                typer.echo(f"{entry['issuePath']}: {entry['summary']}")
+                console().print(data["issueMarkdown"], markup=False, end="")
+            lines(*(f"{entry['issuePath']}: {entry['summary']}" for entry in data.get("drafts") or []))
 
         def action() -> Outcome:
             if all_ and candidate:
@@ -113,7 +114,9 @@ def register(app: typer.Typer) -> None:
         from mimetic.project import open_project
 
         def show(data: dict) -> None:
-            typer.echo(data["issueUrl"])
+            from mimetic.cli._output import lines
+
+            lines(data["issueUrl"])
 
         _run(json, lambda: Outcome(issue_url_feedback(open_project(cwd), run, candidate, repo, force).to_json(), human=show), cwd, run)
 

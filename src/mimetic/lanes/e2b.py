@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from mimetic.actors.computer import Action, canonical_key
 from mimetic.errors import EXIT_VERDICT, MimeticError
+from mimetic.lanes.claims import ClaimCheck
 from mimetic.lanes.substrate import LaneSpec
 from mimetic.project import Project
 from mimetic.safety.redact import compact_error, find_secrets, register_secret
@@ -267,8 +268,8 @@ class E2BLaneSandbox:
     def screenshot(self) -> bytes | None:
         return self.computer().screenshot()
 
-    def audit(self, completion) -> str | None:
-        return None  # the app runs inside the desktop, out of the host's reach; its screenshot is the desktop's own
+    def audit(self, completion) -> ClaimCheck:
+        return ClaimCheck()  # the app runs inside the desktop, out of the host's reach; its screenshot is the desktop's own
 
     def stream_url(self) -> str | None:
         return self._stream_url

@@ -23,13 +23,16 @@ from mimetic.actors.computer import Computer
 from mimetic.bundle.store import atomic_write_bytes
 from mimetic.contracts.lanes import BootstrapCompletion
 from mimetic.errors import MimeticError
-from mimetic.lanes.claims import claim_problem, confine_to_origin, is_png, lane_app_url, loopback_port
+from mimetic.lanes.claims import (
+    ClaimCheck, HostLook, check_claim, confine_to_origin, is_png, lane_app_url, look_at_app, loopback_port, same_origin,
+)
 from mimetic.lanes.env import git_base_url, host_basics
 from mimetic.lanes.processes import lane_pids, stop_lane_processes
 from mimetic.lanes.sandbox import INSTALL_HINT, bwrap_problem, find_bwrap, runtime_paths, sandbox_command
 from mimetic.lanes.substrate import LaneSpec
 from mimetic.lanes.untrusted import list_lane_dir, read_lane_file
 from mimetic.project import Project
+from mimetic.safety.redact import compact_error
 from mimetic.safety.envfile import loaded_env_files
 
 MARKER_NAME = "MIMETIC_LANE_ROOT"
@@ -60,7 +63,8 @@ class LocalSandbox:
         self._nested_run_id: str | None = None
         self._closed = False
         self._lock = threading.Lock()
-        self._browser = None  # the actor's Chromium (a launch_chromium context), once it asked for a screen
+        self._browser = None  # the host's own Chromium (a launch_chromium context), once it looked or an actor asked
+        self._page = None
         self._computer: Computer | None = None
 
     @property
@@ -119,30 +123,46 @@ class LocalSandbox:
                 return shot
         return None
 
-    def audit(self, completion: BootstrapCompletion) -> str | None:
-        """The host's own check of the lane's record (lanes/claims.py): None when it holds up."""
-        return claim_problem(completion, port=self._port, screenshot=self.screenshot())
+    def audit(self, completion: BootstrapCompletion) -> ClaimCheck:
+        """The host's own check of the lane's record (lanes/claims.py), with its own screenshot of the app."""
+        return check_claim(completion, port=self._port, screenshot=self.screenshot(), look=self._look)
 
-    def stream_url(self) -> str | None:
-        return None
+    def _look(self) -> HostLook:
+        from playwright.sync_api import Error as PlaywrightError
 
-    def computer(self) -> Computer | None:
-        """A headless Chromium page on the lane's app, for the host-side actor (the app listens on loopback).
+        try:
+            return look_at_app(self._app_page(), self._port)
+        except (MimeticError, PlaywrightError) as error:  # the host cannot confirm what the lane claims
+            reason = error.message if isinstance(error, MimeticError) else compact_error(str(error), 200)
+            return HostLook(problem=f"the host could not open its own browser ({reason})")
 
-        Opened on first use, in the lane's own thread (Playwright's sync API is thread-bound), and closed
-        with the lane."""
-        if self._computer is None:
-            from mimetic.actors.playwright_computer import PlaywrightComputer
+    def _app_page(self):
+        """The host's own headless Chromium page, confined to the lane's app origin.
+
+        Opened once, in the lane's own thread (Playwright's sync API is thread-bound), shared by the host's
+        look and the actor, and closed with the lane."""
+        if self._page is None:
             from mimetic.browser.chromium import DESKTOP, find_chromium, launch_chromium
 
             browser = launch_chromium(find_chromium())
             launched = browser.__enter__()
             self._browser = browser  # from here on close() stops it, even if opening the page fails
             context = launched.new_context(DESKTOP)
+            confine_to_origin(context, lane_app_url(self._port))  # the lane's app is the only place this browser goes
+            self._page = context.new_page()
+        return self._page
+
+    def stream_url(self) -> str | None:
+        return None
+
+    def computer(self) -> Computer | None:
+        """The host's page on the lane's app, for the host-side actor (the app listens on loopback)."""
+        if self._computer is None:
+            from mimetic.actors.playwright_computer import PlaywrightComputer
+
+            page = self._app_page()
             app = lane_app_url(self._port)
-            confine_to_origin(context, app)  # the lane's app is the only place this browser goes
-            page = context.new_page()
-            if self._app_claimed():
+            if self._app_claimed() and not same_origin(page.url, app):
                 page.goto(app, wait_until="domcontentloaded")
             self._computer = PlaywrightComputer(page)
         return self._computer

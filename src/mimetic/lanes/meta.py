@@ -22,6 +22,7 @@ from mimetic.contracts.bundle import LabRef, Review
 from mimetic.contracts.manifests import Persona, Scenario
 from mimetic.contracts.results import OssMetaLabResult, SandboxSummary
 from mimetic.errors import MimeticError
+from mimetic.interrupts import signals_held, signals_interrupt
 from mimetic.labs.dispatch import LabRun, LabRunOptions
 from mimetic.labs.oss_meta import Lane, redaction_records, repo_labels, shown_repos
 from mimetic.lanes.board import LaneBoard
@@ -30,7 +31,6 @@ from mimetic.lanes.env import git_base_url, github_token
 from mimetic.lanes.gates import GATES_DIR, heavy_slots, make_gates
 from mimetic.lanes.local import lane_tmp_root
 from mimetic.lanes.pool import default_concurrency
-from mimetic.lanes.processes import signals_ignored, signals_interrupt
 from mimetic.lanes.runner import LaneJob, LaneResult, LaneRunner, RunnerSettings
 from mimetic.lanes.scrub import Scrubber, lane_scrubber
 from mimetic.lanes.status import exit_code_for, run_verdict
@@ -209,33 +209,34 @@ def run_meta_live(project: Project, store: RunStore, resolved, lanes: list[Lane]
     choice: SubstrateChoice | None = None
     runner: LaneRunner | None = None
     interrupted = False
-    try:  # from the first write on, a Ctrl-C still ends in an interrupted bundle (never a bare error)
-        with signals_interrupt(), _reporter(options) as table:
-            board.publish()
-            board.log.mark("oss-meta.observer.ready", "Placeholder Observer written before any provider work.")
-            board.reporter = table
-            choice = open_substrate(substrate, project=project, run_id=store.run_id, keep=options.keep,
-                                    sandboxed=not options.unsandboxed)
-            ready = choice.substrate is not None and not (choice.waiting_for or choice.unavailable)
-            preflight = actor.preflight() if ready else None
-            gates = make_gates(lane_tmp_root(project, store.run_id)) if ready and local else None
-            jobs = _jobs(project, board, choice, lanes, scrubbers, warnings, preflight, actor.required, access, gates)
-            if ready:
-                heavy = f"; installs and browser proofs {heavy_slots()} at a time" if gates else ""
-                board.event("oss-meta.live.substrate_started", f"Launching lanes on the {substrate} substrate "
-                                                               f"({concurrency} at a time{heavy}).")
-            runner = LaneRunner(board, choice.substrate, _settings(substrate, redact, actor, preflight, options.keep, persona, scenario), scrubbers)
-            outcome = runner.run(jobs, concurrency=concurrency)
-            results = {r.index: r for r in outcome.results}
-            interrupted = outcome.interrupted
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        board.reporter = None
-        _remove_gates(project, store.run_id)
-    # A (second) Ctrl-C or SIGTERM must not cut the final bundle and result short: the run would exist
-    # with no result document naming it.
-    with signals_ignored():
+    # From the first write on the run ends in a bundle and a result that name it: stop signals interrupt the
+    # work (the lanes stop, the run concludes `interrupted`) and are held from the moment it ends until the
+    # command printed the result, so a Ctrl-C or SIGTERM that lands as it finishes cannot cut either short.
+    with signals_held():
+        try:
+            with signals_interrupt(), _reporter(options) as table:
+                board.publish()
+                board.log.mark("oss-meta.observer.ready", "Placeholder Observer written before any provider work.")
+                board.reporter = table
+                choice = open_substrate(substrate, project=project, run_id=store.run_id, keep=options.keep,
+                                        sandboxed=not options.unsandboxed)
+                ready = choice.substrate is not None and not (choice.waiting_for or choice.unavailable)
+                preflight = actor.preflight() if ready else None
+                gates = make_gates(lane_tmp_root(project, store.run_id)) if ready and local else None
+                jobs = _jobs(project, board, choice, lanes, scrubbers, warnings, preflight, actor.required, access, gates)
+                if ready:
+                    heavy = f"; installs and browser proofs {heavy_slots()} at a time" if gates else ""
+                    board.event("oss-meta.live.substrate_started", f"Launching lanes on the {substrate} substrate "
+                                                                   f"({concurrency} at a time{heavy}).")
+                runner = LaneRunner(board, choice.substrate, _settings(substrate, redact, actor, preflight, options.keep, persona, scenario), scrubbers)
+                outcome = runner.run(jobs, concurrency=concurrency)
+                results = {r.index: r for r in outcome.results}
+                interrupted = outcome.interrupted
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            board.reporter = None
+            _remove_gates(project, store.run_id)
         if interrupted:
             _settle_interrupted(board, results)
         if runner is not None:

@@ -8,46 +8,12 @@ marker (`MIMETIC_LANE_ROOT=<root>`, read from /proc) does, on Linux; elsewhere t
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 PROC = Path("/proc")
-# Signals that end a run the way Ctrl-C does: lanes stopped, bundle written, exit 130.
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-def _raise_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def stop_signals(action) -> Iterator[None]:
-    """While the block runs (main thread only), SIGINT/SIGTERM/SIGHUP get `action`: `_raise_interrupt` so a
-    terminated run stops its lanes like Ctrl-C does, or SIG_IGN while an interrupted run writes its bundle."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, action) for sig in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def signals_interrupt() -> contextlib.AbstractContextManager[None]:
-    return stop_signals(_raise_interrupt)
-
-
-def signals_ignored(active: bool = True) -> contextlib.AbstractContextManager[None]:
-    return stop_signals(signal.SIG_IGN) if active else contextlib.nullcontext()
-
-
 def _stat_fields(pid: int) -> list[str] | None:
     try:
         text = (PROC / str(pid) / "stat").read_text(encoding="ascii", errors="replace")

@@ -23,6 +23,7 @@ from mimetic.contracts.lanes import BootstrapCompletion
 from mimetic.contracts.manifests import Persona, Scenario
 from mimetic.labs.oss_meta import Lane
 from mimetic.lanes.board import LaneBoard
+from mimetic.lanes.claims import HOST_SCREENSHOT_PATH
 from mimetic.lanes.completion import COMPLETION_FILE, LOG_FILE, LOG_TAIL_LINES, STATE_FILE, parse_state
 from mimetic.lanes.pool import PoolOutcome, fan_out
 from mimetic.lanes.receipts import append_receipt
@@ -254,9 +255,13 @@ class LaneRunner:
         completion = BootstrapCompletion.model_validate(scrub.value(completion.to_json()))
         token = artifact_token(job.lane.stream_id)
         status, reason = lane_status(completion)
-        refused = sandbox.audit(completion)  # the record is the lane's claim; the host checks it
-        if refused:
-            status, reason = "failed", refused
+        check = sandbox.audit(completion)  # the record is the lane's claim; the host checks it
+        if check.problem:
+            status, reason = "failed", check.problem
+        if check.host_screenshot:  # the host's own look at the app: evidence, unlike the lane's screenshots
+            path = HOST_SCREENSHOT_PATH.format(token=token)
+            store.write_bytes(path, check.host_screenshot)
+            result.artifacts.append(StreamArtifact(label="Host's own screenshot of the app", path=path, kind="screenshot"))
         # Before the lane folder goes: the nested proof, its screenshots, log tails and the failure line.
         evidence = collect(sandbox, store, token, nested_run_id=completion.nested_run_id,
                            failure="" if status == "passed" else reason, scrub=scrub)

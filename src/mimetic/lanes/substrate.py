@@ -13,6 +13,7 @@ from typing import Protocol
 
 from mimetic.actors.computer import Computer
 from mimetic.contracts.lanes import BootstrapCompletion
+from mimetic.lanes.claims import ClaimCheck
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,10 @@ class LaneSandbox(Protocol):
         """A PNG of the lane's screen, or None when the substrate has no screen."""
         ...
 
-    def audit(self, completion: BootstrapCompletion) -> str | None:
+    def audit(self, completion: BootstrapCompletion) -> ClaimCheck:
         """Why the host refuses what the lane's completion.json claims (a forged app URL, a "passed" the
-        host's own checks contradict), or None when it holds up."""
+        host's own probe or screenshot contradicts), or no problem when it holds up; with the host's own
+        screenshot of the app when it took one."""
         ...
 
     def stream_url(self) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import threading
 from collections.abc import Callable
 
@@ -38,23 +37,20 @@ def wants_open(open_flag: bool | None, *, json_mode: bool) -> bool:
 
 
 def serve_until_interrupted(server: ObserverServer, on_stop: Callable[[], None] | None = None) -> None:
-    """Block until Ctrl-C (SIGINT) or SIGTERM, then stop the server; the bundle is left as it is."""
+    """Block until Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stop the server; the bundle is left as it is.
+
+    The signals only set an event the main thread waits on: whatever handler a finished run left in place
+    (`mimetic.interrupts`), the server stops on the first one."""
+    from mimetic.interrupts import stop_signals
+
     stop = threading.Event()
-    previous = None
-
-    def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
-        stop.set()
-
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        while not stop.wait(0.25):
-            pass
-    except KeyboardInterrupt:
+        with stop_signals(lambda signum, frame: stop.set()):
+            while not stop.wait(0.25):
+                pass
+    except KeyboardInterrupt:  # a Ctrl-C just before the handlers above were in place
         pass
     finally:
         server.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     if on_stop is not None:
         on_stop()

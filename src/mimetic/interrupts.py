@@ -1,0 +1,91 @@
+"""Stop signals (SIGINT, SIGTERM, SIGHUP): when they interrupt work, and when they wait for the result.
+
+A run that has written its first bundle must end with a result document that names it. While its work
+runs, a stop signal raises KeyboardInterrupt (`signals_interrupt`), so lanes stop and the run concludes
+`interrupted`. Around that work the run holds the signals (`signals_held`): from the moment the work
+ends until the command has printed its result, a stop signal does nothing, so a Ctrl-C that lands just
+as the run finishes (or a second one) cannot cut the bundle or the result short. Inside a command
+(`command_scope`) the hold outlasts the run's own block until the command's output is out.
+
+All handlers are Python functions, never SIG_IGN: a program started meanwhile (a browser for `--open`)
+gets the default dispositions back at exec instead of inheriting an ignored Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+Handler = Callable[[int, Any], Any]
+_in_command = False
+
+
+def _raise_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise KeyboardInterrupt
+
+
+def _hold(signum, frame):  # noqa: ARG001 - signal handler signature
+    pass
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _install(handlers: dict[int, Any]) -> dict[int, Any]:
+    return {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+
+
+def stop_signals(handler: Handler, signals: tuple[int, ...] = STOP_SIGNALS) -> contextlib.AbstractContextManager[None]:
+    """While the block runs (main thread only), `signals` go to `handler`; the previous handlers come back after."""
+    return _handled(handler, signals, restore=lambda: True)
+
+
+def signals_interrupt(signals: tuple[int, ...] = STOP_SIGNALS) -> contextlib.AbstractContextManager[None]:
+    """A stop signal raises KeyboardInterrupt, so a terminated run stops its work the way Ctrl-C does."""
+    return stop_signals(_raise_interrupt, signals)
+
+
+def signals_held(signals: tuple[int, ...] = STOP_SIGNALS) -> contextlib.AbstractContextManager[None]:
+    """Stop signals do nothing while the block runs; inside a command they keep doing nothing after it, until
+    the command has printed its result (`command_scope` restores them). Nest `signals_interrupt` inside for the
+    interruptible part: between the two no signal finds a default handler."""
+    return _handled(_hold, signals, restore=lambda: not _in_command)
+
+
+@contextlib.contextmanager
+def _handled(handler: Handler, signals: tuple[int, ...], *, restore: Callable[[], bool]) -> Iterator[None]:
+    if not _main_thread():
+        yield
+        return
+    previous = _install(dict.fromkeys(signals, handler))
+    try:
+        yield
+    finally:
+        if restore():
+            _install(previous)
+
+
+@contextlib.contextmanager
+def command_scope(*, restore: bool = True) -> Iterator[None]:
+    """One command, from its start until its output is printed (nested scopes are part of the outer one).
+
+    `restore=False` is for the process's own entry point, which exits right after: held signals then stay
+    held through the exit itself, so not even the unwinding to it can turn a printed result into an abort."""
+    global _in_command
+    if not _main_thread() or _in_command:
+        yield
+        return
+    found = {sig: handler for sig in STOP_SIGNALS if (handler := signal.getsignal(sig)) is not None}
+    _in_command = True
+    try:
+        yield
+    finally:
+        _in_command = False
+        if restore:
+            _install(found)
