@@ -85,3 +85,19 @@ def test_a_ctrl_c_after_the_run_returned_but_before_its_result_is_printed_does_n
     call = cli(*LAB, "--run-id", "printed")
     assert json.loads(call.stdout)["runId"] == "printed"
     assert call.exit_code == 1
+
+
+def test_a_ctrl_c_while_the_command_line_is_still_being_built_exits_130_quietly(project):
+    # Lands the signal inside Typer's building of the command tree (after every import, before any command body).
+    script = ("import os, signal, sys, typer.main\n"
+              "from mimetic.cli import main\n"
+              "build = typer.main.get_command\n"
+              "def get_command(*args, **kwargs):\n"
+              "    os.kill(os.getpid(), signal.SIGINT)\n"
+              "    return build(*args, **kwargs)\n"
+              "typer.main.get_command = get_command\n"
+              f"sys.argv = ['mimetic', 'lab', 'run', 'oss', '--dry-run', '--json', '--cwd', {str(project)!r}]\n"
+              "main()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130 and done.stdout == "", (done.returncode, done.stdout)
+    assert "Traceback" not in done.stderr, done.stderr

@@ -6,5 +6,4 @@ import sys
 signal.signal(signal.SIGINT, lambda signum, frame: sys.exit(130))
 from mimetic.cli import main  # noqa: E402 - after the handler, on purpose
 
-signal.signal(signal.SIGINT, signal.default_int_handler)  # from here on, commands handle Ctrl-C themselves
-main()
+main()  # keeps exiting quietly until a command's body runs (mimetic.interrupts.ctrl_c_raises)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,6 +24,18 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 
 Handler = Callable[[int, Any], Any]
 _in_command = False
+
+
+def exit_quietly(signum, frame):  # noqa: ARG001 - signal handler signature
+    """Ctrl-C before a command's body runs (imports, option parsing: seconds on a loaded machine) finds no run
+    to settle: exit 130 without a KeyboardInterrupt traceback from deep inside an import or the parser."""
+    sys.exit(130)
+
+
+def ctrl_c_raises() -> None:
+    """From here on (a command's body, which settles it) Ctrl-C raises KeyboardInterrupt."""
+    if _main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _raise_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import gc
 import importlib
+import signal
 import sys
 
 import typer
@@ -66,8 +67,9 @@ def main() -> None:
     if "--strict" in sys.argv[2:]:
         sys.argv.remove("--strict")
         sys.argv.insert(1, "--strict")
-    from mimetic.interrupts import command_scope
+    from mimetic.interrupts import command_scope, exit_quietly
 
+    signal.signal(signal.SIGINT, exit_quietly)  # until the command's body runs (`execute`)
     # The interpreter's last collections walk every object a command made; on a loaded machine that took
     # seconds after the work was done (a stopped Observer, a finished run). Nothing left needs collecting.
     atexit.register(gc.freeze)

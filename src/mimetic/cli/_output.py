@@ -110,9 +110,11 @@ def execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBas
 
 
 def _execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBase) -> None:
+    from mimetic.interrupts import ctrl_c_raises
     from mimetic.safety.redact import redact_text, redact_value
 
     try:
+        ctrl_c_raises()  # inside the try: a Ctrl-C from here on is settled below, one before it exits quietly
         outcome = action()
     except MimeticError as error:
         warnings_block(_manifest_warnings())
