@@ -72,6 +72,10 @@ def test_an_assigned_port_and_host_reach_vite_through_flags_and_every_app_throug
     assert plan.start_env == {"HOST": "127.0.0.1", "PORT": "41000", "BROWSER": "none"}
     nxt = plan_app(_repo(tmp_path, {"packageManager": "pnpm@9.0.0", "scripts": {"dev": "next dev"}}), port=41001)
     assert nxt.start == ["pnpm", "run", "dev", "--port", "41001", "--hostname", "127.0.0.1"]
+    turbo = plan_app(_repo(tmp_path, {"packageManager": "pnpm@10.20.0", "scripts": {"dev": "turbo run dev"}}),
+                     port=41003)
+    assert turbo.start == ["pnpm", "run", "dev", "--env-mode=loose"]  # turbo passes the env on only when loose
+    assert turbo.start_env["PORT"] == "41003"
     astro = plan_app(_repo(tmp_path, {"scripts": {"dev": "astro dev"}}), port=41002)
     assert (astro.framework, astro.script) == ("astro", "dev")
     assert astro.start == ["npm", "run", "dev", "--", "--port", "41002", "--host", "127.0.0.1"]

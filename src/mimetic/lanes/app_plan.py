@@ -32,6 +32,9 @@ DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 PORT_IN_SCRIPT = re.compile(r"(?:--port|(?<![\w-])-p)(?:=|\s+)(\d{2,5})\b|\bPORT=(\d{2,5})\b")
 HOST_IN_SCRIPT = re.compile(r"(?:--host(?:name)?|(?<![\w-])-H)\b")
 REGISTRY_URL = re.compile(r"^https?://\S+$")
+# A monorepo's `turbo run dev`: turbo's default strict env mode would drop the lane's PORT/HOST on the way to its
+# dev servers, so they would listen on their defaults instead of the port the host gave the lane.
+TURBO_IN_SCRIPT = re.compile(r"\bturbo\b")
 
 
 def _blocked(reason: str, **fields) -> AppRunnerPlan:
@@ -184,6 +187,8 @@ def plan_app(repo: Path, *, port: int | None = None, host: str = "127.0.0.1", di
     install, install_env = install_command(manager, runner, berry=berry, disposable=disposable,
                                            registry=registry if registry and REGISTRY_URL.match(registry) else None)
     extra: list[str] = []
+    if framework == "generic" and TURBO_IN_SCRIPT.search(command) and "--env-mode" not in command:
+        extra += ["--env-mode=loose"]
     if framework in DEV_SERVERS:
         if port and not PORT_IN_SCRIPT.search(command):
             extra += ["--port", str(listen_port)] + (["--strictPort"] if framework == "vite" else [])

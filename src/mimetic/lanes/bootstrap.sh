@@ -101,12 +101,13 @@ if ! "${MIMETIC[@]}" --version; then
   fail "The lane's mimetic does not run."
 fi
 
-# The tool's own last error line in a log: npm's `ERR!`, pnpm's ERR_PNPM_…, yarn's error, git's fatal.
+# The tool's own last error line in a log: npm's `ERR!`, pnpm's ERR_PNPM_…, yarn's error, git's fatal, a Rust
+# CLI's `x …` (turbo). A manager's closing "Command failed with exit code 1" only wraps the real one.
 last_error_line() {
-  local line
-  line="$(grep -aE 'ERR!|ERR_[A-Z_]+|YN0001|(^|[[:space:]])(error|Error|ERROR|fatal)([: ]|$)' "$1" 2>/dev/null \
-    | grep -avE 'complete log of this run|(ERR!?|error)( +[A-Z0-9_]+)? *[][{}(),]* *$' | tail -n 1)"
-  [ -n "$line" ] || line="$(grep -av '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1)"
+  local line wrapper='complete log of this run|ELIFECYCLE|Command failed with exit code|^[[:space:]]*$'
+  line="$(grep -aE 'ERR!|ERR_[A-Z_]+|YN0001|(^|[[:space:]])(error|Error|ERROR|fatal)([: ]|$)|^[[:space:]]*[x×] ' "$1" \
+    2>/dev/null | grep -avE "$wrapper|(ERR!?|error)( +[A-Z0-9_]+)? *[][{}(),]* *\$" | tail -n 1)"
+  [ -n "$line" ] || line="$(grep -avE "$wrapper" "$1" 2>/dev/null | tail -n 1)"
   printf '%s' "${line:-(no output)}" | tr -d '\r' | cut -c1-300
 }
 
@@ -283,6 +284,13 @@ else
     note pm_via "$pm_via"
     note pm_version "$(cd "$REPO" && with_timeout 60 "${pm_cmd[@]}" --version 2>/dev/null </dev/null | tail -n 1)"
     say "package manager: ${pm_cmd[*]} ($pm_via)"
+    if [ "$pm_via" != binary ]; then
+      # Reachable by its own name too: turbo and package scripts call `pnpm …` / `yarn …` themselves.
+      mkdir -p "$TOOLS/bin"
+      { printf '#!%s\nexec' "$BASH"; printf ' %q' "${pm_cmd[@]}"; printf ' "$@"\n'; } >"$TOOLS/bin/$pm"
+      chmod 700 "$TOOLS/bin/$pm"
+      export PATH="$TOOLS/bin:$PATH"
+    fi
     start_cmd=("${pm_cmd[@]}" "${start_args[@]}")
     step install
     install_budget="${MIMETIC_LANE_INSTALL_TIMEOUT_S:-600}"
