@@ -262,6 +262,8 @@ def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[i
             url_present=bool(runner and lane.stream_id in runner.live_views),
             completion_status=stream.status, completion_reason=board.reasons.get(lane.index),
             actor_status=stream.ui.actor_status, app_status=stream.ui.app_status,
+            setup_actor_status=result.completion.actor_status if result and result.completion else None,
+            setup_actor_reason=result.completion.actor_reason if result and result.completion else None,
             screenshot_present=bool(result and result.screenshot),
             sandbox_id=None if lane.redacted or result is None else result.sandbox_id,
         ))

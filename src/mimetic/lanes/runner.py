@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 STEP_LABELS = {
     "mimetic": "Locating mimetic", "clone": "Cloning the repo", "init": "Running mimetic init",
+    "setup-actor": "A coding agent is adopting mimetic for this app",
     "plan": "Planning how to start the app", "install": "Installing dependencies", "start": "Starting the app",
     "probe": "Waiting for the app on loopback", "proof": "Running the nested browser proof",
     "verify": "Verifying the nested run", "observer": "Rendering the nested Observer",
@@ -261,6 +262,10 @@ class LaneRunner:
         evidence = collect(sandbox, store, token, nested_run_id=completion.nested_run_id,
                            failure="" if status == "passed" else reason, scrub=scrub)
         result.artifacts.extend(evidence.artifacts)
+        if completion.actor_reason:  # the setup actor: what it did, or why it did not run
+            level = "info" if completion.actor_status in ("passed", "not_started") else "warn"
+            self.board.update(index, event=f"oss-meta.setup-actor.{completion.actor_status}", level=level,
+                              message=f"{job.lane.sim_id} setup actor {completion.actor_status}: {completion.actor_reason}")
         result.nested_observer = next((a.path for a in evidence.artifacts if a.kind == "observer"), None)
         if evidence.steps:
             result.steps = (evidence.passed_steps, evidence.steps)
@@ -371,7 +376,9 @@ def _bundle_completion(result: LaneResult, at: str) -> Completion:
         return Completion(status=result.status, reason=result.reason, checked_at=at, log_tail=result.log_tail or None)
     return Completion(
         status=result.status, reason=result.reason, checked_at=at, exit_code=c.exit_code, log_tail=c.log_tail or None,
-        actor_status=c.actor_status, app_status=c.app_status, app_url=c.app_url, app_pid=c.app_pid,
+        actor_status=c.actor_status, actor_reason=c.actor_reason,
+        actor_log_tail=c.actor_log_tail or None, actor_last_message_tail=c.actor_last_message_tail or None,
+        app_status=c.app_status, app_url=c.app_url, app_pid=c.app_pid,
         app_reason=c.app_reason, app_log_path=c.app_log_path, nested_observer_present=c.nested_observer_present,
         nested_verify_passed=c.nested_verify_status == "passed", visual_status=c.visual_status,
         visual_reason=c.visual_reason, visual_window_count=c.visual_window_count,
@@ -387,7 +394,8 @@ def completion_block(result: LaneResult) -> str:
             f"app_status: {c.app_status}" + (f" url={c.app_url}" if c.app_url else "")
             + (f" reason={c.app_reason}" if c.app_reason else ""),
             f"package_manager: {c.package_manager or '-'} script: {c.app_script or '-'} framework: {c.app_framework or '-'}",
-            f"actor_status: {c.actor_status}", f"exit_code: {c.exit_code}",
+            f"actor_status: {c.actor_status}" + (f" — {c.actor_reason}" if c.actor_reason else ""),
+            f"exit_code: {c.exit_code}",
             f"nested_proof: {c.nested_proof} ({c.nested_proof_status})",
             f"nested_verify_passed: {str(c.nested_verify_status == 'passed').lower()}",
             f"nested_observer_present: {str(c.nested_observer_present).lower()}",
