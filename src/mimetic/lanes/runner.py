@@ -81,6 +81,8 @@ class RunnerSettings:
     poll_interval_s: float = 1.0
     timeout_s: float = 600.0
     tail_refresh_s: float = 2.0
+    screenshot_refresh_s: float = 15.0  # a running lane's screenshot is refreshed this often...
+    screenshot_settle_s: float = 2.5  # ...once its step has not changed for this long (never mid-transition)
     actor: LaneActorPlan | None = None  # the host-side actor each lane gets, when one is enabled
     actor_preflight: Preflight | None = None
     keep: bool = False  # sandboxes stay up after the run (--keep), and so do their live views
@@ -207,8 +209,9 @@ class LaneRunner:
                           stop: threading.Event) -> tuple[BootstrapCompletion | None, str, str]:
         index = job.lane.index
         deadline = time.monotonic() + self.settings.timeout_s
-        next_tail = 0.0
+        next_tail = next_shot = 0.0
         step, last_tail = "Bootstrap started", ""
+        step_since = time.monotonic()
         while True:
             raw = sandbox.read_file(COMPLETION_FILE)
             if raw is not None:
@@ -221,7 +224,7 @@ class LaneRunner:
             state = parse_state((sandbox.read_file(STATE_FILE) or b"").decode("utf-8", errors="replace"))
             label = STEP_LABELS.get(state.get("step", ""), step)
             if label != step:
-                step = label
+                step, step_since = label, now
                 running = state.get("app_status") == "running"
                 self.board.update(index, step=f"{label}.", progress=PROGRESS_APP_RUNNING if running else PROGRESS_BOOTSTRAP,
                                   event="oss-meta.bootstrap.step", message=f"{job.lane.sim_id}: {label}.")
@@ -231,7 +234,28 @@ class LaneRunner:
                 if current and current != last_tail:
                     last_tail = current
                     self.board.update(index, change=lambda _sim, stream, text=current: setattr(stream.terminal, "tail", text))
+            if now >= next_shot and now - step_since >= self.settings.screenshot_settle_s:
+                next_shot = now + self.settings.screenshot_refresh_s
+                self._refresh_screenshot(job, sandbox)
             stop.wait(self.settings.poll_interval_s)
+
+    def _refresh_screenshot(self, job: LaneJob, sandbox: LaneSandbox) -> None:
+        """A running lane's current screen in its tile (0.1.5's screenshot refresh); a failed capture only waits."""
+        try:
+            shot = sandbox.screenshot()
+        except Exception:  # noqa: BLE001 - a screen that cannot be read now is tried again next time
+            return
+        if not shot:
+            return
+        token = artifact_token(job.lane.stream_id)
+        self.board.store.write_bytes(f"screenshots/{token}.png", shot)
+        url = f"../screenshots/{token}.png"
+
+        def show(_sim, stream) -> None:
+            stream.embed = Embed(kind="screenshot", url=url, title=f"{job.lane.label} screen (refreshing)")
+            stream.ui.screenshot_url = url
+
+        self.board.update(job.lane.index, change=show)
 
     def _parse_completion(self, raw: bytes) -> BootstrapCompletion:
         from pydantic import ValidationError
