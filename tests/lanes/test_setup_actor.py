@@ -162,3 +162,13 @@ def test_a_credential_file_swapped_for_a_symlink_is_not_followed(tmp_path):
                            "PATH": "/usr/bin:/bin"})
     assert "key=none" in (root / "actor.log").read_text()
     assert secret.exists() and not (root / CREDENTIALS_FILE).exists()
+
+
+def test_codex_without_a_credential_is_blocked_instead_of_failing_to_log_in(tmp_path):
+    root = tmp_path / "lane"
+    (root / "repo/mimetic").mkdir(parents=True)
+    journal = tmp_path / "started"
+    install(tmp_path / "bin", "codex", f"#!/bin/sh\ntouch {journal}\n")
+    status = run_setup_actor(root, {"MIMETIC_ENABLE_LOCAL_CODEX_EXEC": "1", "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"})
+    assert status == "blocked" and not journal.exists()
+    assert "no Codex credential reached this lane" in (root / "lane-state.txt").read_text()
