@@ -129,3 +129,25 @@ def test_the_lane_rail_collapses_gives_the_stage_its_width_and_stays_collapsed(c
     assert page.locator("#focus-rail").is_hidden() and page.locator("#rail-toggle").inner_text() == "Show lanes"
     page.locator("#rail-toggle").click()
     assert page.locator("#focus-rail").is_visible()
+
+
+def test_the_open_console_follows_a_served_run_as_events_arrive(context, tmp_path):
+    from mimetic.bundle.compose import EventLog
+    from mimetic.bundle.store import review_markdown
+
+    root = tmp_path / "live"
+    root.mkdir()
+    store, bundle = make_observer_run(root, lanes=2, run_id="observer-console-live")
+    with ObserverServer(Project(root.resolve()), store.run_id) as server:
+        page = _open(context, server.observer_url)
+        page.keyboard.press("`")
+        before = page.locator("#console-body li").count()
+        current = store.load_bundle()
+        log = EventLog(events=list(current.events))
+        log.add("oss-meta.setup-actor.passed", "oss-01 setup actor passed: wrote 2 personas for this app.")
+        current.events = log.events
+        store.write_bundle(current, markdown=review_markdown(current))
+        # The page's own poll brings the new event; the console (still open) shows it without a reload.
+        page.locator("#console-body li").nth(before).wait_for(timeout=15_000)
+        assert "wrote 2 personas for this app" in page.locator("#console-body li").last.inner_text()
+        assert page.locator("#run-console").is_visible()

@@ -40,6 +40,9 @@ CREDENTIAL_LIMIT = 256 * 1024
 NOT_OPTED_IN = (f"The setup actor (a Codex coding agent that adopts mimetic for this app) did not run: {ENABLE_ENV}=1 "
                 "was not set, and without it no Codex credential enters a lane. The setup is `mimetic init` only.")
 
+NO_CREDENTIAL = ("no Codex credential reached this lane (set CODEX_API_KEY or OPENAI_API_KEY, or log in with `codex login`, "
+                 "on the host; E2B lanes never receive it).")
+
 BRIEF = " ".join([
     "You are mimetic's setup actor, working in a disposable clone of {slug} (the current directory).",
     "mimetic simulates real users trying a product; `mimetic init` just wrote starter files under mimetic/.",
@@ -157,6 +160,9 @@ def run_setup_actor(root: Path, environ: Mapping[str, str] | None = None, *, mim
         _note(root, actor_status="blocked", actor_reason=f"The setup actor did not run: {exc.message}")
         return "blocked"
     missing = command.missing(environ.get("PATH"), "the lane's PATH")
+    if not missing and not command.custom and not credentials:
+        # Codex runs with a fresh CODEX_HOME here, so without a credential it could only fail to log in.
+        missing = NO_CREDENTIAL
     if missing:
         _note(root, actor_status="blocked", actor_reason=f"The setup actor did not run: {missing}")
         return "blocked"
