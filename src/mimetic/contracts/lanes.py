@@ -41,7 +41,8 @@ class BootstrapCompletion(Record):
     app_pid: int | None = None
     app_log_path: str | None = None
     app_log_tail: str = ""
-    actor_status: ActorStatus = "not_started"
+    actor_status: ActorStatus = "not_started"  # the lane's setup actor (lanes/setup_actor.py)
+    actor_reason: str | None = None  # what it did, or why it did not run
     actor_pid: int | None = None
     actor_log_path: str | None = None
     actor_log_tail: str = ""
@@ -80,7 +81,7 @@ class AppRunnerPlan(Record):
     install: list[str] = Field(default_factory=list)  # argv
     install_env: dict[str, str] = Field(default_factory=dict)
     script: str | None = None
-    framework: Literal["next", "vite", "generic", "static", "none"] = "none"
+    framework: Literal["next", "vite", "astro", "generic", "static", "none"] = "none"
     port: int | None = None  # the port the app is started on
     script_port: int | None = None  # the port the script itself names (or the framework default)
     start: list[str] = Field(default_factory=list)  # argv
