@@ -101,3 +101,20 @@ def test_a_ctrl_c_while_the_command_line_is_still_being_built_exits_130_quietly(
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 130 and done.stdout == "", (done.returncode, done.stdout)
     assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_ctrl_c_that_came_back_as_another_error_still_ends_the_command_interrupted(capsys):
+    import typer
+
+    from mimetic.cli._output import execute
+
+    def action():
+        try:
+            _ctrl_c()
+        except KeyboardInterrupt as interrupt:  # what pydantic-core did to one raised while it built a validator
+            raise RuntimeError("Error building 'literal' validator") from interrupt
+
+    with pytest.raises(typer.Exit) as ended:
+        execute(True, action)
+    assert ended.value.exit_code == 130
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "MIMETIC_INTERRUPTED"

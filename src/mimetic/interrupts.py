@@ -14,8 +14,8 @@ gets the default dispositions back at exec instead of inheriting an ignored Ctrl
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,21 +24,31 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 
 Handler = Callable[[int, Any], Any]
 _in_command = False
+_stopped = False
 
 
 def exit_quietly(signum, frame):  # noqa: ARG001 - signal handler signature
-    """Ctrl-C before a command's body runs (imports, option parsing: seconds on a loaded machine) finds no run
-    to settle: exit 130 without a KeyboardInterrupt traceback from deep inside an import or the parser."""
-    sys.exit(130)
+    """Ctrl-C before a command's body runs (imports, option parsing: seconds on a loaded machine) finds nothing
+    to settle: the process ends at once with 130. Not an exception: raised inside an extension module's work
+    (pydantic building a model's validator during an import) one came out as another error and a traceback."""
+    os._exit(130)
 
 
 def ctrl_c_raises() -> None:
     """From here on (a command's body, which settles it) Ctrl-C raises KeyboardInterrupt."""
     if _main_thread():
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _raise_interrupt)
+
+
+def stop_requested() -> bool:
+    """Whether a stop signal raised KeyboardInterrupt in this command, even if code it passed through turned it
+    into another exception (an extension module's error, a library's own)."""
+    return _stopped
 
 
 def _raise_interrupt(signum, frame):  # noqa: ARG001 - signal handler signature
+    global _stopped
+    _stopped = True
     raise KeyboardInterrupt
 
 
@@ -90,12 +100,12 @@ def command_scope(*, restore: bool = True) -> Iterator[None]:
 
     `restore=False` is for the process's own entry point, which exits right after: held signals then stay
     held through the exit itself, so not even the unwinding to it can turn a printed result into an abort."""
-    global _in_command
+    global _in_command, _stopped
     if not _main_thread() or _in_command:
         yield
         return
     found = {sig: handler for sig in STOP_SIGNALS if (handler := signal.getsignal(sig)) is not None}
-    _in_command = True
+    _in_command, _stopped = True, False
     try:
         yield
     finally:

@@ -110,12 +110,17 @@ def execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBas
 
 
 def _execute(json_mode: bool, action: Callable[[], Outcome], error_base: ErrorBase) -> None:
-    from mimetic.interrupts import ctrl_c_raises
+    from mimetic.interrupts import ctrl_c_raises, stop_requested
     from mimetic.safety.redact import redact_text, redact_value
 
     try:
-        ctrl_c_raises()  # inside the try: a Ctrl-C from here on is settled below, one before it exits quietly
-        outcome = action()
+        try:
+            ctrl_c_raises()  # inside the try: a Ctrl-C from here on is settled below, one before it ends the process
+            outcome = action()
+        except Exception:
+            if stop_requested():  # the KeyboardInterrupt came back as another error (an import's extension module)
+                raise KeyboardInterrupt from None
+            raise
     except MimeticError as error:
         warnings_block(_manifest_warnings())
         error.message = redact_text(error.message)
