@@ -68,12 +68,13 @@ class Placement:
 
 
 def document(model: Record, slots: tuple[str, ...], redactor: Redactor, *, indent: int | None = None,
-             records: dict[str, Iterable[Record]] | None = None) -> Document:
+             records: dict[str, Iterable[Record]] | None = None, texts: dict[str, Iterable[str]] | None = None) -> Document:
     """`model` serialised with its list fields named in `slots` written record by record.
 
     `records` may give a slot's records instead of the model's own field (the Observer builds its lanes
-    one at a time). Slots must be top-level fields; `indent` (2 for run.json) indents the head, and puts
-    one compact record per line."""
+    one at a time); `texts` gives them already serialised and redacted by this same `redactor` (a live
+    board keeps each lane's text). Slots must be top-level fields; `indent` (2 for run.json) indents
+    the head, and puts one compact record per line."""
     omit_none = model.OMIT_NONE
     dumped = model.model_dump(mode="json", by_alias=True, exclude_none=omit_none, exclude=set(slots))
     fields = type(model).model_fields
@@ -92,6 +93,9 @@ def document(model: Record, slots: tuple[str, ...], redactor: Redactor, *, inden
         before, found, text = text.partition(json.dumps(marker))
         if not found:
             raise ValueError(f"slot {name} missing from the serialised head")
+        if texts and name in texts:
+            pieces += [before, texts[name]]
+            continue
         source = (records or {}).get(name, getattr(model, name))
         pieces += [before, redactor.json_records(r.model_dump_json(by_alias=True, exclude_none=omit_none) for r in source)]
     pieces.append(text + ("\n" if indent else ""))

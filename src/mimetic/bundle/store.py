@@ -137,6 +137,7 @@ class RunStore:
         self.dir = project.runs_dir / run_id
         self._lock = threading.RLock()
         self._uncreated = False  # a new run whose directory this process has not made yet
+        self.bytes_written = 0
 
     @classmethod
     def new(cls, project: Project, run_id: str) -> "RunStore":
@@ -183,31 +184,46 @@ class RunStore:
         return self.path(relative)
 
     def write_json(self, relative: str, data: Any) -> Path:
-        return _write(self._target(relative), atomic_write_json, data)
+        return self._counted(_write(self._target(relative), atomic_write_json, data))
 
     def write_text(self, relative: str, text: str) -> Path:
-        return _write(self._target(relative), atomic_write_text, text)
+        return self._counted(_write(self._target(relative), atomic_write_text, text))
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
-        return _write(self._target(relative), atomic_write_bytes, data)
+        return self._counted(_write(self._target(relative), atomic_write_bytes, data))
 
     def append_line(self, relative: str, line: str) -> Path:
         """One redacted line appended with a single O_APPEND write and flushed to disk: a crash right
         after it still leaves the line, and readers never see half of it (ndjson journals)."""
-        return _write(self._target(relative), _append, (redact_text(line.rstrip("\n")) + "\n").encode("utf-8"))
+        data = (redact_text(line.rstrip("\n")) + "\n").encode("utf-8")
+        return self._counted(_write(self._target(relative), _append, data), len(data))
 
     def write_document(self, doc: Document, *placements: Placement) -> list[Path]:
         """A document whose pieces were redacted as they were made (`document()`), written piece by piece
         to every placement in one pass (each file atomically)."""
         paths = [self._target(placement.relative) for placement in placements]
         _write(paths[0], _write_document, (doc, list(zip(paths, placements))))
-        return paths
+        return [self._counted(path) for path in paths]
 
     def write_lines(self, relative: str, records: Iterable[Record], redactor: Redactor) -> Path:
-        """An ndjson file of records, each redacted as it is serialised; no control characters (a person
-        may `cat` it)."""
+        """An ndjson file of records, each redacted as it is serialised."""
         texts = redactor.json_records(r.model_dump_json(by_alias=True, exclude_none=r.OMIT_NONE) for r in records)
-        return _write(self._target(relative), atomic_write_chunks, (strip_controls(text) + "\n" for text in texts))
+        return self.write_redacted_lines(relative, texts)
+
+    def write_redacted_lines(self, relative: str, lines: Iterable[str], *, append: bool = False) -> Path:
+        """An ndjson file (or lines appended to one) of records `Redactor.json_records` serialised; no
+        control characters (a person may `cat` it). An append is one O_APPEND write, flushed to disk."""
+        text = (strip_controls(line) + "\n" for line in lines)
+        if append:
+            data = "".join(text).encode("utf-8")
+            return self._counted(_write(self._target(relative), _append, data), len(data))
+        return self._counted(_write(self._target(relative), atomic_write_chunks, text))
+
+    def _counted(self, path: Path, size: int | None = None) -> Path:
+        """Count the bytes this store wrote (`bytes_written`): what a live run's cost per change is judged by."""
+        with self._lock:
+            self.bytes_written += path.stat().st_size if size is None else size
+        return path
 
     def write_bundle(self, bundle: RunBundle, *, markdown: str, redactor: Redactor | None = None) -> None:
         """run.json, review.json, review.md and events.ndjson together, each atomically.
