@@ -39,7 +39,7 @@ def test_a_live_flush_writes_only_the_new_events_whatever_the_flush_count(tmp_pa
     written = []
     board.min_snapshot_interval_s = 3600  # one live phase between two snapshots, however slow the machine
     with board.deferred():
-        board.flush(snapshot=False)  # the first live flush takes a snapshot; the next ones wait for theirs
+        board.flush()  # a snapshot; the next one is due an hour later
         for index in range(50):
             start, size = board.store.bytes_written, events.stat().st_size
             board.update(index, status="running", step="Cloning.", progress=20, event="oss-meta.lane.running",

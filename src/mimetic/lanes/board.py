@@ -24,6 +24,7 @@ from mimetic.bundle.store import BUNDLE_SLOTS, RunStore, review_markdown
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import LabRef, Review, RunBundle, Simulation, Stream
 from mimetic.labs.oss_meta import META_PERSONA, META_SCENARIO, Lane, assigned_repos_section, lane_records
+from mimetic.observer.runtime import run_feeds
 from mimetic.project import Project
 from mimetic.safety.redact import Redactor
 
@@ -58,6 +59,7 @@ class LaneBoard:
         self._lines_on_disk: int | None = None  # events.ndjson lines written (None: the file is not made yet)
         self._snapshot_due = 0.0
         self.min_snapshot_interval_s = FLUSH_INTERVAL_S  # live snapshots come at most this often
+        self._fed: list[Callable] = []  # served Observers already handed every lane
 
     @classmethod
     def create(cls, project: Project, store: RunStore, lanes: list[Lane], lab: LabRef, substrate: str) -> LaneBoard:
@@ -179,7 +181,16 @@ class LaneBoard:
             events = [(e.model_dump_json(by_alias=True, exclude_none=True), e.model_dump_json(by_alias=True))
                       for e in self.log.events[len(self._event_texts):]]
             rows = [self.row(i) for i in lanes] if self.reporter is not None else []
+            listeners = run_feeds.listeners(self.store.run_id)
+            head = self._head() if listeners else {}
+        events_from = len(self._event_texts)
         self._keep(lanes, events)
+        for listener in listeners:  # a served Observer of this run in this process
+            fresh = listener not in self._fed
+            indices = range(len(self._lane_texts)) if fresh else lanes
+            listener(head, [self._lane_texts[i][0] for i in indices], [self._lane_texts[i][1] for i in indices],
+                     self._event_texts if fresh else self._event_texts[events_from:], fresh=fresh)
+            self._fed.append(listener)
         if self._lines_on_disk is None:
             self.store.write_redacted_lines("events.ndjson", self._event_lines)
         elif self._lines_on_disk < len(self._event_lines):
@@ -188,6 +199,11 @@ class LaneBoard:
         if snapshot or time.monotonic() >= self._snapshot_due:
             self._write_snapshot()
         self._report(rows)
+
+    def _head(self) -> dict:
+        """The bundle without its lanes and events (small), as the served Observer's model reads it."""
+        self.bundle.lifecycle = list(self.log.lifecycle)
+        return self.bundle.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(BUNDLE_SLOTS))
 
     def _dump_changed_lanes(self) -> dict[int, tuple[str, str]]:
         changed, self._changed_lanes = self._changed_lanes, set()

@@ -122,7 +122,8 @@ def _timelines(bundle: RunBundle) -> dict[str, list[RunEvent]]:
     return per_stream
 
 
-def _lane(run_dir: Path, stream: Stream, sim, timeline: list[RunEvent]) -> ObserverStream:
+def observer_lane(run_dir: Path, stream: Stream, sim, timeline: list[RunEvent]) -> ObserverStream:
+    """One lane of the page: its stream, simulation, actor summary and the last events of its timeline."""
     tail = stream.terminal.tail if stream.terminal else ""
     shot = screenshot_path(stream)
     return ObserverStream(
@@ -139,7 +140,7 @@ def observer_lanes(run_dir: Path, bundle: RunBundle) -> Iterator[ObserverStream]
     """The page's lanes, one at a time (a 10,000-lane page is written lane by lane)."""
     sims = {sim.id: sim for sim in bundle.simulations}
     timelines = _timelines(bundle)
-    return (_lane(run_dir, s, sims.get(s.sim_id), timelines.get(s.id, [])) for s in bundle.streams)
+    return (observer_lane(run_dir, s, sims.get(s.sim_id), timelines.get(s.id, [])) for s in bundle.streams)
 
 
 def observer_head(bundle: RunBundle) -> ObserverData:

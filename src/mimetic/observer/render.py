@@ -51,10 +51,11 @@ def embed_json(data: Any) -> str:
 
 
 def render_html(data: dict[str, Any], *, mode: Mode = "file") -> str:
-    return _page(data["run"], mode, embed_json(data))
+    return page_html(data["run"], mode, embed_json(data))
 
 
-def _page(run: dict[str, Any], mode: Mode, data_json: str) -> str:
+def page_html(run: dict[str, Any], mode: Mode, data_json: str) -> str:
+    """The page around `data_json` (already `<script>`-safe), titled from the data's `run`."""
     from markupsafe import Markup
 
     template, css, js = _assets()
@@ -73,7 +74,7 @@ def write_observer(store: RunStore, bundle: RunBundle, redactor: Redactor | None
     head = observer_head(bundle)
     doc = document(head, ("streams",), redactor, records={"streams": observer_lanes(store.dir, bundle)})
     marker = f"\0{secrets.token_hex(8)}\0"
-    before, found, after = _page(redactor.value(head.run.to_json()), "file", marker).partition(marker)
+    before, found, after = page_html(redactor.value(head.run.to_json()), "file", marker).partition(marker)
     assert found, "the page template embeds the data once"
     index_path, data_path = store.write_document(
         doc, Placement(INDEX_PATH, around=(before, after), escape=script_safe, text=True),
