@@ -67,7 +67,7 @@ def test_preflight_reports_an_unreachable_repo_a_missing_key_and_a_shut_down_mod
 
 def test_preflight_of_a_ready_study_lab_passes_and_checks_the_judge_with_its_own_provider(cli, project, keys):
     study_project(project)
-    with serve_todo_app("good") as url, serve_fake_models({"claude-sonnet-4-5", "gpt-5.4-mini"}, CANARY_KEY) as fake:
+    with serve_todo_app("good") as url, serve_fake_models({"claude-sonnet-5-5", "gpt-5.4-mini"}, CANARY_KEY) as fake:
         (project / "mimetic" / "labs" / "judged.yaml").write_text(
             "schema: mimetic.lab.v1\nid: judged\nkind: study\nscenario: todo-study\n"
             f"personas: [desk-clicker, phone-commuter]\nappUrl: {url}\n"
@@ -78,7 +78,7 @@ def test_preflight_of_a_ready_study_lab_passes_and_checks_the_judge_with_its_own
         data = result.json()
         assert {c["kind"] for c in data["checks"] if c["status"] == "ok"} >= {"manifest", "app-url", "key", "model", "cost"}
         assert (data["lanes"], data["costCeilingUsd"]) == (2, 0.5)
-        assert sorted(fake.requests) == [("GET", "/v1/models/claude-sonnet-4-5"), ("GET", "/v1/models/gpt-5.4-mini")]
+        assert sorted(fake.requests) == [("GET", "/v1/models/claude-sonnet-5-5"), ("GET", "/v1/models/gpt-5.4-mini")]
 
         keys(fake, OPENAI_API_KEY=CANARY_KEY)  # the judge's key is gone
         missing = cli("lab", "preflight", "judged")

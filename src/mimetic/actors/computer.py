@@ -29,6 +29,15 @@ class Action:
     ms: int = 0
 
 
+class StopActing(Exception):  # noqa: N818 - an outcome, not an error
+    """Raised by a computer's `act()` when whoever owns the screen ends the session (a study's `stopWhen`, a
+    participant's budget): the loop stops at once and its report says `status` and `reason`."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
 @runtime_checkable
 class Computer(Protocol):
     """A screen: `size` in pixels, a PNG `screenshot()`, and `act()` for one action.

@@ -15,7 +15,8 @@ time, the turn budget (`maxSteps`) or the action budget (`maxActions`) runs out,
 server error outlasts the deadline; `blocked` for a pending safety check (never acknowledged), a spent
 USD budget, a missing or rejected key, an unavailable model or an exhausted quota; `failed` for a loop
 (the same actions leaving the screen unchanged, turn after turn), a computer that stopped working, any
-other API error, or a reply without a verdict.
+other API error, or a reply without a verdict; whatever a computer that ends the session itself says
+(`StopActing`: a study's `stopWhen` or a participant's patience).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 
 from mimetic.actors.actor import Brief, Preflight
 from mimetic.actors.budget import ActorBudget
-from mimetic.actors.computer import Action, Computer
+from mimetic.actors.computer import Action, Computer, StopActing
 from mimetic.actors.instructions import Verdict, build_instructions, first_message, parse_verdict
 from mimetic.actors.providers.base import (
     BLOCKING, HistoryPolicy, ModelTurn, Provider, ProviderError, Screen,
@@ -188,6 +189,8 @@ class _Session:
         self._line(action.kind, args=_args(action), text=note)
         try:
             self.computer.act(action)
+        except StopActing as stop:
+            raise _Stop(stop.status, stop.reason) from None
         except Exception as exc:
             raise _computer_failed(action.kind, exc) from None
 

@@ -9,24 +9,22 @@ process (registered with the redactor).
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from mimetic.actors.providers.base import Usage
+from mimetic.actors.providers.base import ImageQuestions, ProviderError
 from mimetic.actors.rates import cost_usd
 from mimetic.bundle.store import RunStore
 from mimetic.contracts.manifests import LabJudge, ScenarioTask
 from mimetic.contracts.study import JudgeVerdict
-from mimetic.safety.redact import compact_error, register_secret
+from mimetic.safety.redact import compact_error
 
 TIMEOUT_S = 60.0
 MAX_OUTPUT_TOKENS = 400
-KEY_NAMES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
-DEFAULT_MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-sonnet-4-5"}
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"  # grading one screenshot needs no computer-use model
 _JSON_BLOCK = re.compile(r"\{.*\}", re.S)
 
 
@@ -51,62 +49,43 @@ def parse_grade(text: str) -> tuple[str, str] | None:
     return verdict, str(data.get("rationale") or "")[:400]
 
 
-def _ask_openai(key: str, model: str, prompt: str, png: bytes) -> tuple[str, int, int]:
-    import openai
+def grader(provider: str, model: str | None) -> tuple[ImageQuestions, str]:
+    """The actor provider that grades, and the name of its key; the key is read (and registered with the
+    redactor) by the provider, as for an actor."""
+    if provider == "anthropic":
+        from mimetic.actors.providers import anthropic_computer as module
 
-    image = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    response = openai.OpenAI(api_key=key, max_retries=1).responses.create(
-        model=model, max_output_tokens=MAX_OUTPUT_TOKENS, timeout=TIMEOUT_S,
-        input=[{"role": "user", "content": [{"type": "input_text", "text": prompt},
-                                            {"type": "input_image", "image_url": image, "detail": "auto"}]}])
-    usage = response.usage
-    return response.output_text or "", getattr(usage, "input_tokens", 0) or 0, getattr(usage, "output_tokens", 0) or 0
+        chosen = model or module.DEFAULT_MODEL
+        return module.AnthropicComputer(chosen, (os.environ.get(module.KEY_ENV) or "").strip()), module.KEY_ENV
+    from mimetic.actors.providers import openai_computer as module
 
-
-def _ask_anthropic(key: str, model: str, prompt: str, png: bytes) -> tuple[str, int, int]:
-    import anthropic
-
-    message = anthropic.Anthropic(api_key=key, max_retries=1).messages.create(
-        model=model, max_tokens=MAX_OUTPUT_TOKENS, timeout=TIMEOUT_S,
-        messages=[{"role": "user", "content": [
-            {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                         "data": base64.b64encode(png).decode("ascii")}},
-            {"type": "text", "text": prompt}]}])
-    text = "".join(block.text for block in message.content if getattr(block, "type", "") == "text")
-    return text, message.usage.input_tokens or 0, message.usage.output_tokens or 0
-
-
-ASK = {"openai": _ask_openai, "anthropic": _ask_anthropic}
+    chosen = model or DEFAULT_OPENAI_MODEL
+    return module.OpenAIComputer(chosen, (os.environ.get(module.KEY_ENV) or "").strip()), module.KEY_ENV
 
 
 @dataclass(frozen=True)
 class Judge:
     provider: str
-    model: str
+    model: str | None  # None: the provider's default
 
     @classmethod
     def from_lab(cls, judge: LabJudge | None) -> Judge:
-        provider = judge.provider if judge else "openai"
-        return cls(provider, (judge.model if judge else None) or DEFAULT_MODELS[provider])
+        return cls(judge.provider if judge else "openai", judge.model if judge else None)
 
     def grade(self, task: ScenarioTask, screenshot: str | None, store: RunStore) -> JudgeVerdict:
-        base: dict[str, Any] = {"provider": self.provider, "model": self.model}
-        key_name = KEY_NAMES[self.provider]
-        key = (os.environ.get(key_name) or "").strip()
-        if not key:
+        provider, key_name = grader(self.provider, self.model)
+        base: dict[str, Any] = {"provider": self.provider, "model": provider.model}
+        if not (os.environ.get(key_name) or "").strip():
             return JudgeVerdict(status="skipped", rationale=f"{key_name} is not set; the judge was not asked.",
                                 cost_usd=0.0, **base)
         if screenshot is None:
             return JudgeVerdict(status="skipped", rationale="No final screenshot to grade.", cost_usd=0.0, **base)
-        register_secret(key)
-        png = (store.dir / screenshot).read_bytes()
         try:
-            text, tokens_in, tokens_out = ASK[self.provider](key, self.model, judge_prompt(task), png)
-        except Exception as exc:  # noqa: BLE001 - a judge failure is recorded on the attempt, never a crash
-            status = getattr(exc, "status_code", None)
-            what = f"HTTP {status}" if status else type(exc).__name__
-            return JudgeVerdict(status="error", rationale=f"The judge call failed ({what}).", **base)
-        cost = cost_usd(self.model, Usage(input_tokens=tokens_in, output_tokens=tokens_out))
+            text, usage = provider.ask(judge_prompt(task), (store.dir / screenshot).read_bytes(),
+                                       max_output_tokens=MAX_OUTPUT_TOKENS, timeout_s=TIMEOUT_S)
+        except ProviderError as error:  # recorded on the attempt, never a crash
+            return JudgeVerdict(status="error", rationale=f"The judge call failed: {error.reason}", **base)
+        cost = cost_usd(provider.model, usage)
         grade = parse_grade(text)
         if grade is None:
             return JudgeVerdict(status="error", rationale=compact_error(f"The judge gave no verdict: {text}", 300),

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mimetic.actors.computer import Action
-from mimetic.bundle.store import RunStore
+from mimetic.actors.computer import Action, StopActing
 from mimetic.contracts.evidence import ActorReport
 from mimetic.contracts.manifests import LabActor
 from mimetic.contracts.study import SelfReport
@@ -24,11 +23,18 @@ NOT_ACTIONS = frozenset({"screenshot", "wait"})  # looking and waiting are not s
 HEADROOM_STEPS = 5  # the gate enforces the persona's patience; the loop's own cap only backs it up
 
 
+# How the actor's report names an attempt the study ended (AttemptOver.by -> ActorReport.status).
+ENDED_BY_STATUS = {"stopWhen": "passed", "budget": "timed_out"}
+
+
 class GatedComputer:
-    """The lane's screen as the participant may use it."""
+    """The lane's screen as the participant may use it. When the attempt ends mid-turn (`stopWhen` matched,
+    the persona's patience ran out) the actor's loop is told to stop (`StopActing`) and writes its own report;
+    `over` keeps why, for the study."""
 
     def __init__(self, inner: Any, attempt: Attempt):
         self.inner, self.attempt = inner, attempt
+        self.over: AttemptOver | None = None
         self.size = inner.size
         self.environment = getattr(inner, "environment", "linux")
 
@@ -42,8 +48,12 @@ class GatedComputer:
         if action.kind in NOT_ACTIONS:
             self.inner.act(action)
             return
-        self.attempt.act(action.kind, lambda: self.inner.act(action), label=_label(action),
-                         pointer=action.kind in POINTER_KINDS)
+        try:
+            self.attempt.act(action.kind, lambda: self.inner.act(action), label=_label(action),
+                             pointer=action.kind in POINTER_KINDS)
+        except AttemptOver as over:
+            self.over = over
+            raise StopActing(ENDED_BY_STATUS.get(over.by, "blocked"), f"Ended by the study: {over.reason}") from None
 
 
 def _label(action: Action) -> str:
@@ -88,27 +98,13 @@ class ModelParticipant:
         budget = ActorBudget(max_steps=behaviour.max_steps + HEADROOM_STEPS, timeout_ms=behaviour.time_ms,
                              max_usd_per_lane=lab.max_usd_per_lane)
         screen = GatedComputer(PlaywrightComputer(attempt.page), attempt)
-        try:
-            report = make_actor(self.kind, model=lab.model).run(screen, ActorBrief(goal=brief.text()), budget=budget,
-                                                                store=attempt.store, stream_id=stream_id)
-        except AttemptOver as over:
-            self.cost_usd = _settle(attempt.store, stream_id, over)
-            raise
+        report = make_actor(self.kind, model=lab.model).run(screen, ActorBrief(goal=brief.text()), budget=budget,
+                                                            store=attempt.store, stream_id=stream_id)
         self.cost_usd = report.cost_usd
+        if screen.over is not None:
+            raise screen.over
         claim, stopped_by = self_report(report)
         if stopped_by is not None:
             raise AttemptOver(stopped_by, f"The {self.kind} actor ended {report.status}: {report.reason}")
         return claim
 
-
-def _settle(store: RunStore, stream_id: str, over: AttemptOver) -> float | None:
-    """The study ended the actor mid-turn: its report (last written while running) says so; returns its cost."""
-    from mimetic.clock import now_iso
-
-    path = store.dir / "actors" / f"{stream_id}.json"
-    report = ActorReport.model_validate_json(path.read_bytes())
-    status = "passed" if over.by == "stopWhen" else "timed_out" if over.by == "budget" else "blocked"
-    report = report.model_copy(update={"status": status, "reason": f"Ended by the study: {over.reason}",
-                                       "ended_at": now_iso()})
-    store.write_json(f"actors/{stream_id}.json", report.to_json())
-    return report.cost_usd

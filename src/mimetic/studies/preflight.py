@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mimetic.contracts.manifests import Lab, Persona, Scenario
 from mimetic.contracts.study import PreflightCheck, PreflightResult
@@ -27,7 +27,6 @@ from mimetic.safety.redact import compact_error, register_secret
 
 TIMEOUT_S = 30.0
 KEY_NAMES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "e2b": "E2B_API_KEY"}
-DEFAULT_JUDGE_MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-sonnet-4-5"}
 ACTOR_PROVIDERS = {"openai-cua": "openai"}  # actor kind -> the provider whose key and models it uses
 
 
@@ -107,53 +106,41 @@ def _app_url_check(project: Project, url: str | None) -> list[PreflightCheck]:
     return [_check("app-url", url, "ok", f"answered HTTP {status}")]
 
 
-def _providers(lab: Lab) -> list[tuple[str, str, str | None]]:
-    """(provider, why, model or None) for every provider a live run would use."""
+def _providers(lab: Lab) -> list[tuple[str, str, Any]]:
+    """(provider, why, the model provider or None) for every provider a live run would use."""
     from mimetic.actors.registry import make_actor
+    from mimetic.studies.judge import grader
 
-    needed = []
+    needed: list[tuple[str, str, Any]] = []
     if lab.substrate == "e2b":
         needed.append(("e2b", "the lab's e2b lanes", None))
     actor = lab.actor
     if actor is not None and actor.kind not in ("none", "scripted"):
         provider = ACTOR_PROVIDERS.get(actor.kind, actor.kind)
-        needed.append((provider, f"the {actor.kind} actor", make_actor(actor.kind, model=actor.model).model))
+        needed.append((provider, f"the {actor.kind} actor", getattr(make_actor(actor.kind, model=actor.model),
+                                                                    "provider", None)))
     if lab.judge is not None:
-        needed.append((lab.judge.provider, "the judge", lab.judge.model or DEFAULT_JUDGE_MODELS[lab.judge.provider]))
+        needed.append((lab.judge.provider, "the judge", grader(lab.judge.provider, lab.judge.model)[0]))
     return needed
 
 
-def _retrieve_openai(key: str, model: str) -> None:
-    import openai
-
-    openai.OpenAI(api_key=key, max_retries=0).models.retrieve(model, timeout=TIMEOUT_S)
-
-
-def _retrieve_anthropic(key: str, model: str) -> None:
-    import anthropic
-
-    anthropic.Anthropic(api_key=key, max_retries=0).models.retrieve(model, timeout=TIMEOUT_S)
-
-
-RETRIEVE: dict[str, Callable[[str, str], None]] = {"openai": _retrieve_openai, "anthropic": _retrieve_anthropic}
-
-
-def _model_problem(provider: str, model: str, exc: Exception) -> tuple[str, str]:
-    """(status, message) for a failed `models.retrieve`; auth failures never echo the server (it may quote the key)."""
-    status_code = getattr(exc, "status_code", None)
-    if status_code == 404:
-        return "missing", (f"{provider} model {model} is not available (404): it was shut down, renamed, or this "
-                           "key cannot use it. Pick another model before running.")
-    if status_code in (401, 403):
-        return "failed", f"{provider} rejected the key ({status_code}) while checking model {model}."
-    detail = f"HTTP {status_code}" if status_code else type(exc).__name__
-    return "failed", f"Could not check {provider} model {model} ({detail})."
+def _model_check(provider: str, model_provider: Any) -> PreflightCheck:
+    """`check_model` (a metadata read, no model turn) as a check; a model the key cannot use is `missing`."""
+    name = f"{provider}:{model_provider.model}"
+    found = model_provider.check_model(TIMEOUT_S)
+    if found.available:
+        return _check("model", name, "ok", "available (models.retrieve)")
+    if found.kind == "model":
+        return _check("model", name, "missing", f"{found.reason}: it was shut down, renamed, or this key cannot use "
+                                                "it. Pick another model before running.")
+    return _check("model", name, "failed", f"Could not confirm the model: {found.reason}")
 
 
 def _key_and_model_checks(lab: Lab) -> list[PreflightCheck]:
     checks: list[PreflightCheck] = []
     seen: set[tuple[str, str | None]] = set()
-    for provider, why, model in _providers(lab):
+    for provider, why, model_provider in _providers(lab):
+        model = getattr(model_provider, "model", None)
         if (provider, model) in seen:
             continue
         seen.add((provider, model))
@@ -170,14 +157,8 @@ def _key_and_model_checks(lab: Lab) -> list[PreflightCheck]:
             continue
         register_secret(key)
         checks.append(_check("key", key_name, "ok", f"set ({why})"))
-        if model and provider in RETRIEVE:
-            try:
-                RETRIEVE[provider](key, model)
-            except Exception as exc:  # noqa: BLE001 - every SDK failure becomes a check, never a traceback
-                status, message = _model_problem(provider, model, exc)
-                checks.append(_check("model", f"{provider}:{model}", status, message))
-            else:
-                checks.append(_check("model", f"{provider}:{model}", "ok", "available (models.retrieve)"))
+        if model_provider is not None:
+            checks.append(_model_check(provider, model_provider))
     return checks
 
 

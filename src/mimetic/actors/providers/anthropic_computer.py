@@ -74,6 +74,18 @@ class AnthropicComputer:
     def open(self, *, instructions: str, screen: Screen, history: HistoryPolicy) -> _Conversation:
         return _Conversation(self._client(), self.model, instructions, screen, history)
 
+    def ask(self, prompt: str, image_png: bytes, *, max_output_tokens: int, timeout_s: float) -> tuple[str, Usage]:
+        png, _ = fit_png(image_png, *MODEL_BOX)  # the API rejects an image over its limits instead of shrinking it
+        try:
+            message = self._client().messages.create(
+                model=self.model, max_tokens=max_output_tokens, timeout=timeout_s,
+                messages=[{"role": "user", "content": [_image(png), {"type": "text", "text": prompt}]}])
+        except ProviderError:
+            raise
+        except Exception as exc:  # classified; nothing raw leaves this adapter
+            raise classify(exc) from None
+        return "\n".join(b.text for b in message.content or [] if b.type == "text"), _usage(message)
+
 
 def classify(exc: BaseException) -> ProviderError:
     import anthropic
@@ -112,6 +124,14 @@ def _retry_after(exc: Any) -> float | None:
         return float(headers["retry-after"]) if "retry-after" in headers else None
     except ValueError:
         return None
+
+
+def _usage(message: Any) -> Usage:
+    usage = message.usage
+    read = getattr(usage, "cache_read_input_tokens", 0) or 0
+    written = getattr(usage, "cache_creation_input_tokens", 0) or 0
+    return Usage(input_tokens=(usage.input_tokens or 0) + read + written, cached_tokens=read,
+                 output_tokens=usage.output_tokens or 0)
 
 
 def _image(png: bytes) -> dict[str, Any]:
@@ -197,12 +217,7 @@ class _Conversation:
             elif block.type == "tool_use":
                 self._pending.append(block.id)
                 actions += self._actions(block.name, dict(block.input or {}))
-        usage = message.usage
-        read = getattr(usage, "cache_read_input_tokens", 0) or 0
-        written = getattr(usage, "cache_creation_input_tokens", 0) or 0
-        return ModelTurn(actions=tuple(actions), text="\n".join(texts),
-                         usage=Usage(input_tokens=(usage.input_tokens or 0) + read + written, cached_tokens=read,
-                                     output_tokens=usage.output_tokens or 0))
+        return ModelTurn(actions=tuple(actions), text="\n".join(texts), usage=_usage(message))
 
     def _point(self, raw: Any) -> tuple[int, int]:
         """A member's `coordinate` (scaled-image pixels) in screen pixels; omitted = where the pointer is."""

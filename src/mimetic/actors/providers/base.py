@@ -131,6 +131,16 @@ class Provider(Protocol):
     def check_model(self, timeout_s: float) -> ModelCheck: ...
 
 
+class ImageQuestions(Protocol):
+    """A provider that can also answer one question about one image, without tools or history (the study
+    judge grades a final screenshot this way). Raises `ProviderError` like a turn does."""
+
+    name: str
+    model: str
+
+    def ask(self, prompt: str, image_png: bytes, *, max_output_tokens: int, timeout_s: float) -> tuple[str, Usage]: ...
+
+
 # --- shared by providers --------------------------------------------------------------------------
 
 @dataclass(frozen=True)

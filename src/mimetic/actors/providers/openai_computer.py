@@ -81,6 +81,19 @@ class OpenAIComputer:
     def open(self, *, instructions: str, screen: Screen, history: HistoryPolicy) -> _Conversation:
         return _Conversation(self._client(), self.model, instructions, screen, history)
 
+    def ask(self, prompt: str, image_png: bytes, *, max_output_tokens: int, timeout_s: float) -> tuple[str, Usage]:
+        content = [{"type": "input_text", "text": prompt},
+                   {"type": "input_image", "image_url": data_url(image_png), "detail": "auto"}]
+        try:
+            response = self._client().responses.create(model=self.model, max_output_tokens=max_output_tokens,
+                                                       input=[{"role": "user", "content": content}], store=False,
+                                                       timeout=timeout_s)
+        except ProviderError:
+            raise
+        except Exception as exc:  # classified; nothing raw leaves this adapter
+            raise classify(exc, API) from None
+        return response.output_text or "", _usage(response)
+
 
 @dataclass
 class _Group:
@@ -166,13 +179,16 @@ class _Conversation:
                 reasoning += [part.text for part in (item.summary or []) if getattr(part, "text", None)]
         note = _omitted(self._turn, "; ".join(_describe(a) for a in actions))
         self._groups.append(_Group(items, brief=[_note(note)] if calls else None, pending=calls))
-        usage = response.usage
-        details = getattr(usage, "input_tokens_details", None)
         return ModelTurn(actions=tuple(actions), text=response.output_text or "", reasoning=summaries(reasoning),
-                         safety_checks=tuple(checks),
-                         usage=Usage(input_tokens=getattr(usage, "input_tokens", 0) or 0,
-                                     cached_tokens=getattr(details, "cached_tokens", 0) or 0,
-                                     output_tokens=getattr(usage, "output_tokens", 0) or 0))
+                         safety_checks=tuple(checks), usage=_usage(response))
+
+
+def _usage(response: Any) -> Usage:
+    usage = response.usage
+    details = getattr(usage, "input_tokens_details", None)
+    return Usage(input_tokens=getattr(usage, "input_tokens", 0) or 0,
+                 cached_tokens=getattr(details, "cached_tokens", 0) or 0,
+                 output_tokens=getattr(usage, "output_tokens", 0) or 0)
 
 
 def _note(text: str) -> dict[str, Any]:
