@@ -25,9 +25,9 @@ BUDGET_BIG_S = 5.0
 BUDGET_BIG_MIB = 200.0
 
 
-def big_runs(lanes: int, repeat: int, trees: dict[str, str | None]) -> dict[str, dict[int, tuple[float, float]]]:
-    """Median wall and peak memory of `lanes` and 4 lanes for each tree (None = this checkout), in turns."""
-    samples: dict[str, dict[int, list[tuple[float, float]]]] = {name: {4: [], lanes: []} for name in trees}
+def big_runs(lanes: int, repeat: int, trees: dict[str, str | None]) -> dict[str, dict[int, tuple[float, float, float]]]:
+    """Median wall, peak memory and CPU of `lanes` and 4 lanes for each tree (None = this checkout), in turns."""
+    samples: dict[str, dict[int, list[tuple[float, float, float]]]] = {name: {4: [], lanes: []} for name in trees}
     with tempfile.TemporaryDirectory(prefix="mimetic-bench-") as cwd:
         for _ in range(repeat):
             for name, src in trees.items():
@@ -35,7 +35,7 @@ def big_runs(lanes: int, repeat: int, trees: dict[str, str | None]) -> dict[str,
                     command = [sys.executable, "-m", "mimetic", "lab", "run", "oss", "--dry-run", "--json",
                                "--no-open", "--count", str(count), "--cwd", cwd]
                     samples[name][count].append(measured(command, cwd=cwd, env=source_tree_env(src)))
-    return {name: {count: (statistics.median(s[0] for s in runs), statistics.median(s[1] for s in runs))
+    return {name: {count: tuple(statistics.median(s[i] for s in runs) for i in range(3))
                    for count, runs in by_count.items()} for name, by_count in samples.items()}
 
 
@@ -67,14 +67,15 @@ def main() -> int:
         trees = {"this tree": None, **({"before": args.before} if args.before else {})}
         results = big_runs(args.big, args.big_repeat, trees)
         for name, by_count in results.items():
-            (wall4, mem4), (wall, mem) = by_count[4], by_count[args.big]
+            (wall4, mem4, cpu4), (wall, mem, cpu) = by_count[4], by_count[args.big]
             row(f"{name}: {args.big} lanes dry-run (median of {args.big_repeat})", wall,
-                f"peak {mem:.0f} MiB; {wall / wall4:.1f}x the 4-lane run ({wall4 * 1000:.0f} ms, {mem4:.0f} MiB)")
+                f"CPU {cpu:.2f} s, peak {mem:.0f} MiB; {wall / wall4:.1f}x the 4-lane run ({wall4 * 1000:.0f} ms, "
+                f"CPU {cpu4:.2f} s, {mem4:.0f} MiB)")
         if args.before:
             now, before = results["this tree"][args.big], results["before"][args.big]
-            print(f"{args.big} lanes, this tree / before: wall {now[0] / before[0]:.2f}x, peak memory "
-                  f"{now[1] / before[1]:.2f}x")
-        wall, mem = results["this tree"][args.big]
+            print(f"{args.big} lanes, this tree / before: wall {now[0] / before[0]:.2f}x, CPU {now[2] / before[2]:.2f}x, "
+                  f"peak memory {now[1] / before[1]:.2f}x")
+        wall, mem, _ = results["this tree"][args.big]
         ok = verdict(f"dry-run {args.big} lanes wall <= {BUDGET_BIG_S:g} s", wall <= BUDGET_BIG_S) and ok
         ok = verdict(f"dry-run {args.big} lanes peak <= {BUDGET_BIG_MIB:g} MiB", mem <= BUDGET_BIG_MIB) and ok
     return 0 if ok else 1

@@ -238,6 +238,16 @@ class RunStore:
             self.write_lines("events.ndjson", bundle.events, redactor)
             self.write_document(document(bundle, BUNDLE_SLOTS, redactor, indent=2), Placement("run.json"))
 
+    def record_summary(self, summary: Any) -> None:
+        """Index this run (`run_index`) after its last write, so `runs` and `stats` need not parse its
+        run.json. The index is a cache: when it cannot be written, the run is read in full instead."""
+        from mimetic.bundle.run_index import record_run
+
+        try:
+            record_run(self.project, self.dir, summary)
+        except OSError:
+            pass
+
     def point_latest(self) -> Path:
         latest = LatestRun(run_id=self.run_id, path=self.artifact_root, updated_at=now_iso())
         return _write(self.project.runs_dir / "latest.json", atomic_write_json, latest.to_json())
@@ -316,21 +326,16 @@ def resolve_run(project: Project, run: str | None) -> RunStore:
 
 
 def list_runs(project: Project) -> list[dict[str, Any]]:
-    """Every run directory, newest first, with createdAt/mode read from its run.json (null if unreadable)."""
+    """Every run directory, newest first, with createdAt/mode/verdict from the run index or its run.json
+    (null if unreadable)."""
+    from mimetic.bundle.run_index import indexed_runs
+
     runs = []
-    if project.runs_dir.is_dir():
-        for child in project.runs_dir.iterdir():
-            if not child.is_dir() or not readable_run_id(child.name):
-                continue
-            created, mode, verdict = None, None, None
-            try:
-                data = read_json(child / "run.json")
-                created, mode = data.get("createdAt"), data.get("mode")
-                verdict = (data.get("review") or {}).get("verdict")
-            except (OSError, ValueError, AttributeError):
-                pass
-            runs.append({"runId": child.name, "createdAt": created, "mode": mode, "verdict": verdict,
-                         "path": f".mimetic/runs/{child.name}"})
+    for run in indexed_runs(project):
+        summary = run.summary
+        runs.append({"runId": run.run_id, "createdAt": summary.created_at if summary else None,
+                     "mode": summary.mode if summary else None, "verdict": summary.verdict if summary else None,
+                     "path": f".mimetic/runs/{run.run_id}"})
     runs.sort(key=lambda r: (r["createdAt"] or "", r["runId"]), reverse=True)
     return runs
 

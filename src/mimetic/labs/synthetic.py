@@ -103,6 +103,7 @@ def build_synthetic_bundle(project: Project, run_id: str, sims: int, lab: LabRef
 
 
 def write_run(store: RunStore, bundle: RunBundle, extra_sections: dict[str, list[str]] | None = None) -> None:
+    from mimetic.bundle.run_index import summary_of_bundle
     from mimetic.observer.render import write_observer
     from mimetic.safety.redact import Redactor
 
@@ -110,6 +111,7 @@ def write_run(store: RunStore, bundle: RunBundle, extra_sections: dict[str, list
     store.write_bundle(bundle, markdown=review_markdown(bundle, extra_sections), redactor=redactor)
     write_observer(store, bundle, redactor)
     store.point_latest()
+    store.record_summary(summary_of_bundle(bundle))
 
 
 def run_result(store: RunStore, bundle: RunBundle, warnings: list[str], *, ok: bool = True, lab: str | None = None) -> RunResult:

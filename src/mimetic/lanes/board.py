@@ -154,6 +154,7 @@ class LaneBoard:
 
     def publish(self) -> None:
         """Bundle, Observer and latest pointer: at the start and at the end of a run."""
+        from mimetic.bundle.run_index import summary_of_bundle
         from mimetic.observer.render import write_observer
 
         with self._write_lock:
@@ -163,6 +164,7 @@ class LaneBoard:
                 snapshot = self.bundle.model_copy(deep=True)  # twice a run: the Observer reads a still bundle
             write_observer(self.store, snapshot, self._redactor)
             self.store.point_latest()
+            self.store.record_summary(summary_of_bundle(snapshot))
 
     def flush(self, *, snapshot: bool = True) -> None:
         """Write what changed: new events are appended to events.ndjson; run.json and the review are

@@ -25,9 +25,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mimetic.bundle.document import script_safe
-from mimetic.bundle.store import RunStore, contained, list_runs, readable_run_id
+from mimetic.bundle.run_index import indexed_runs
+from mimetic.bundle.store import RunStore, contained, readable_run_id
 from mimetic.errors import MimeticError
-from mimetic.observer.live_model import LiveModel, _stat
+from mimetic.observer.live_model import LiveModel
 from mimetic.observer.render import SERVED_CSP, DATA_PATH, INDEX_PATH, page_html
 from mimetic.observer.runtime import RuntimeStreams, overlay_lanes, run_feeds, stream_urls
 from mimetic.project import Project
@@ -228,7 +229,6 @@ class ObserverServer:
         self._port = port
         self._views: dict[str, RunView] = {run_id: self.current}
         self._views_lock = threading.Lock()
-        self._stream_counts: dict[str, tuple[Any, int]] = {}
         self._httpd: ObserverHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._refresher: threading.Thread | None = None
@@ -321,19 +321,6 @@ class ObserverServer:
                 self._views[run_id] = RunView(RunStore(self.project, run_id, reading=True))
             return self._views[run_id]
 
-    def _stream_count(self, run_id: str) -> int:
-        path = self.project.runs_dir / run_id / "run.json"
-        key = _stat(path)
-        cached = self._stream_counts.get(run_id)
-        if cached and cached[0] == key:
-            return cached[1]
-        try:
-            count = len(read_json(path).get("streams") or [])
-        except (OSError, ValueError, AttributeError):
-            count = 0
-        self._stream_counts[run_id] = (key, count)
-        return count
-
     def history(self) -> dict[str, Any]:
         """Earlier runs for the history drawer (newest first, at most 80)."""
         try:
@@ -342,9 +329,12 @@ class ObserverServer:
             latest = None
         current = self.current.store.run_id
         runs = []
-        for entry in list_runs(self.project)[:HISTORY_LIMIT]:
-            run_id = entry["runId"]
-            href = f"/{INDEX_PATH}" if run_id == current else f"/_mimetic/runs/{run_id}/{INDEX_PATH}"
-            runs.append({"runId": run_id, "createdAt": entry["createdAt"], "mode": entry["mode"], "href": href,
-                         "status": entry["verdict"], "streamCount": self._stream_count(run_id)})
+        for run in sorted(indexed_runs(self.project), key=lambda r: ((r.summary.created_at if r.summary else None) or "",
+                                                                     r.run_id), reverse=True)[:HISTORY_LIMIT]:
+            summary = run.summary
+            href = f"/{INDEX_PATH}" if run.run_id == current else f"/_mimetic/runs/{run.run_id}/{INDEX_PATH}"
+            runs.append({"runId": run.run_id, "createdAt": summary.created_at if summary else None,
+                         "mode": summary.mode if summary else None, "href": href,
+                         "status": summary.verdict if summary else None,
+                         "streamCount": summary.stream_count if summary else 0})
         return {"latestRunId": latest, "currentRunId": current, "runs": runs}

@@ -63,12 +63,19 @@ def register_secret(value: str) -> None:
             _known_values.add(value)
 
 
-def _env_secret_values() -> list[str]:
-    return [
-        value
-        for name, value in os.environ.items()
-        if SECRET_ENV_NAME.search(name) and value and len(value) >= _MIN_SECRET_LEN
-    ]
+def _env_secret_values() -> tuple[str, ...]:
+    # Read on every redactor (the environment may change), so the scan is cached on the environment's
+    # raw items: os.environ decodes every variable each time it is iterated, which costs more than the
+    # redaction of a short text.
+    raw = getattr(os.environ, "_data", None)
+    return _secret_values_in(tuple(raw.items()) if isinstance(raw, dict) else tuple(os.environ.items()))
+
+
+@lru_cache(maxsize=8)
+def _secret_values_in(items: tuple[tuple[Any, Any], ...]) -> tuple[str, ...]:
+    decode = (lambda v: os.fsdecode(v) if isinstance(v, bytes) else v)
+    return tuple(value for name, value in map(lambda item: (decode(item[0]), decode(item[1])), items)
+                 if SECRET_ENV_NAME.search(name) and value and len(value) >= _MIN_SECRET_LEN)
 
 
 def known_secret_values() -> list[str]:
@@ -132,6 +139,13 @@ _URL_QUERY_KEY = re.compile(r"[?&]([A-Za-z0-9_.-]+)=")
 _CACHED_TEXT_LIMIT = 4096
 
 
+@lru_cache(maxsize=16)
+def _json_forms(forms: tuple[str, ...]) -> tuple[str, ...]:
+    """Each form also as it shows inside JSON text (a secret holding a quote or a backslash is escaped there)."""
+    return tuple({variant for form in forms
+                  for variant in (form, json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1])})
+
+
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -149,9 +163,7 @@ class Redactor:
     def __init__(self) -> None:
         self._forms = known_secret_forms()
         self._seen: dict[str, str] = {}
-        # A form as it shows inside JSON text too (a secret holding a quote or a backslash is escaped there).
-        self._json_forms = tuple({variant for form in self._forms
-                                  for variant in (form, json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1])})
+        self._json_forms = _json_forms(self._forms)
 
     @property
     def current(self) -> bool:
