@@ -78,3 +78,21 @@ def test_the_same_answer_is_not_sent_twice_and_the_token_still_guards_polls(live
     assert again.status == 304 and body == b""
     refused, body = get(server, "/observer/observer-data.json?since=0", token=None)
     assert refused.status == 403 and b"runId" not in body
+
+
+def test_a_hand_over_the_model_cannot_apply_leaves_the_board_running_and_the_model_reading_run_json(tmp_path):
+    project = Project(tmp_path)
+    store = RunStore.new(project, "bad-feed")
+    lanes = plan_lanes(["fixture/todo"], 4, redact=False)
+    board = LaneBoard.create(project, store, lanes, LabRef(id="oss", kind="oss-meta", origin="bundled"), "local")
+    board.publish()
+    with ObserverServer(project, store.run_id) as server:
+        board.update(0, step="first")
+        model = server.current.model
+        assert model.fed
+        model.apply_changes({"not": "a bundle head"}, [], [], [])  # what a broken hand-over would bring
+        assert not model.fed
+        board.update(1, status="failed", step="App crashed.")  # the board goes on; its next changes are ignored
+        data = server.current.data()
+        assert len(data["streams"]) == 4
+        assert next(s for s in data["streams"] if s["simId"] == "oss-02")["currentStep"] == "App crashed."

@@ -81,6 +81,7 @@ class LiveModel:
         self._actor_streams: set[str] = set()
         self._events_at: dict[int, int] = {}  # cursor -> how many events the model held then
         self.fed = False
+        self._feed_failed = False
         self._lanes: dict[str, str] = {}  # stream id -> the lane's Observer JSON, redacted
         self._changed_at: dict[str, int] = {}
         self._head: dict[str, Any] | None = None
@@ -146,10 +147,17 @@ class LiveModel:
         the first time), or what a read of run.json found changed. Only the lanes they touch are rebuilt."""
         if not locked:
             with self._lock:
-                self.fed = True  # a board in this process feeds the model: run.json need not be read again
+                if self._feed_failed and not fresh:
+                    return False  # changes on top of a failed hand-over would be partial: run.json is read instead
+                self.fed, self._feed_failed = True, False  # run.json need not be read again
                 if fresh:
                     self._reset()
-                return self.apply_changes(head, sims, streams, events, locked=True)
+                try:
+                    return self.apply_changes(head, sims, streams, events, locked=True)
+                except Exception:  # noqa: BLE001 - never the board's problem: the model reads run.json again
+                    self.fed, self._feed_failed, self._key = False, True, None
+                    self._reset()
+                    return False
         bundle = RunBundle.model_validate({**head, "simulations": [], "streams": [], "events": []})
         changed: set[str] = set()
         for line in sims:
