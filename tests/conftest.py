@@ -55,9 +55,13 @@ def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests never reach real providers: ambient keys on a developer machine must not change behaviour.
     for name in ("E2B_API_KEY", "OPENAI_API_KEY", "GH_TOKEN", "GITHUB_TOKEN", "GITHUB_PAT", "CODEX_API_KEY",
                  "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "MIMETIC_ACTOR_BASE_URL",
-                 "MIMETIC_ACTOR_API_KEY", "MIMETIC_ACTOR_MODEL", "MIMETIC_ACTOR_RATES"):
+                 "MIMETIC_ACTOR_API_KEY", "MIMETIC_ACTOR_MODEL", "MIMETIC_ACTOR_RATES", "CODEX_ACCESS_TOKEN",
+                 "MIMETIC_ENABLE_LOCAL_CODEX_EXEC", "MIMETIC_ENABLE_LOCAL_CODEX_TUI", "MIMETIC_CODEX_ACTOR_COMMAND",
+                 "MIMETIC_CODEX_ACTOR_TIMEOUT_MS", "MIMETIC_LOCAL_CODEX_EXEC_MAX_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MIMETIC_NO_OPEN", "1")
+    # A developer's own Codex login (~/.codex/auth.json) is never read by a test.
+    monkeypatch.setenv("CODEX_HOME", os.devnull + "-codex-home-absent")
 
 
 @pytest.fixture(autouse=True)

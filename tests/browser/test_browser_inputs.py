@@ -37,7 +37,7 @@ def test_sim_count_other_than_one_or_two_is_rejected(cli, project, sims):
 
 
 def test_unknown_actor_is_rejected(cli, project):
-    call = cli("run", "--app-url", "http://127.0.0.1:9", "--actor", "codex-tui", "--json")
+    call = cli("run", "--app-url", "http://127.0.0.1:9", "--actor", "robot", "--json")
     assert_rejected(call, "MIMETIC_UNSUPPORTED_ACTOR", project)
 
 

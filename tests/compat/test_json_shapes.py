@@ -43,6 +43,9 @@ SEQUENCE = [
     ("err-lab-inspect", "lab inspect nope --json"),
     ("err-feedback", "feedback draft --run nope --json"),
     ("err-oss-count", "lab run oss --dry-run --count abc --json --no-open"),
+    # 0.1.5's local Codex actors (the command is MIMETIC_CODEX_ACTOR_COMMAND, set for the whole sequence)
+    ("run-codex-exec", "run --actor codex-exec --sims 2 --json"),
+    ("err-codex-tui-fanout", "run --actor codex-tui --sims 2 --json"),
 ]
 
 _DRAFT = ("draft draft.acceptance_proof draft.actor draft.actual draft.adapter_id draft.evidence draft.expected "
@@ -85,6 +88,8 @@ UPSTREAM_KEYS = {
     "err-feedback": "cwd error error.code error.message ok run schema",
     "err-oss-count": "assignments cwd dryRun error error.code error.message liveRequested ok repos sandboxes schema "
                      "warnings",
+    "run-codex-exec": _RUN,
+    "err-codex-tui-fanout": "cwd error error.code error.message ok schema warnings",
 }
 
 # 0.1.5's error code for each failing command above.
@@ -93,7 +98,7 @@ UPSTREAM_ERROR_CODES = {
     "err-run-sims": "MIMETIC_INVALID_SIM_COUNT", "err-run-timeout": "MIMETIC_INVALID_TIMEOUT",
     "err-watch-port": "MIMETIC_INVALID_PORT", "err-watch-run": "MIMETIC_RUN_NOT_FOUND",
     "err-lab-inspect": "MIMETIC_LAB_NOT_FOUND", "err-feedback": "MIMETIC_RUN_NOT_FOUND",
-    "err-oss-count": "MIMETIC_INVALID_OSS_COUNT",
+    "err-oss-count": "MIMETIC_INVALID_OSS_COUNT", "err-codex-tui-fanout": "MIMETIC_ACTOR_FANOUT_UNIMPLEMENTED",
 }
 UPSTREAM_SCHEMAS = {
     "review": "mimetic.review.v1", "watch-oss": "mimetic.oss-meta-lab-result.v1",
@@ -101,7 +106,8 @@ UPSTREAM_SCHEMAS = {
     "err-review": "mimetic.verify-result.v1", "err-run-sims": "mimetic.run-result.v1",
     "err-run-timeout": "mimetic.run-result.v1", "err-watch-run": "mimetic.observer-result.v1",
     "err-lab-inspect": "mimetic.lab-inspect.v1", "err-feedback": "mimetic.feedback-result.v1",
-    "err-oss-count": "mimetic.oss-meta-lab-result.v1",
+    "err-oss-count": "mimetic.oss-meta-lab-result.v1", "run-codex-exec": "mimetic.run-result.v1",
+    "err-codex-tui-fanout": "mimetic.run-result.v1",
 }
 
 # What we print beyond 0.1.5 (docs/compat.md, "JSON additions", says why for each top-level key).
@@ -136,6 +142,8 @@ ADDED = {
     "feedback-issue-url": _OURS_FEEDBACK,
     "err-watch-port": "run",
     "err-oss-count": "lab",
+    "run-codex-exec": "error lab verdict surfaces",
+    "err-codex-tui-fanout": "",
 }
 
 
@@ -162,7 +170,7 @@ def documents(tmp_path_factory) -> dict[str, dict]:
     root.mkdir()
     (root / "package.json").write_text('{"name": "k"}\n')
     cli = Cli(root)
-    env = {"MIMETIC_NO_OPEN": "1"}
+    env = {"MIMETIC_NO_OPEN": "1", "MIMETIC_CODEX_ACTOR_COMMAND": "true"}
     assert cli("init", "--yes", env=env).exit_code == 0
     found = {}
     for name, argv in SEQUENCE:

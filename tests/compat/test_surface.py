@@ -77,19 +77,20 @@ def test_a_bad_env_file_answers_with_the_env_file_result_and_loads_nothing(cli, 
     assert not (project / ".mimetic").exists()
 
 
-@pytest.mark.parametrize("argv,env", [
-    (("run", "--actor", "codex-exec"), {}),
-    (("run", "--actor", "codex-tui"), {}),
-    (("run",), {"MIMETIC_ENABLE_LOCAL_CODEX_EXEC": "1"}),
-    (("run",), {"MIMETIC_ENABLE_LOCAL_CODEX_TUI": "1"}),
+@pytest.mark.parametrize("argv,env,kind", [
+    (("run", "--actor", "codex-exec"), {}, "codex-exec"),
+    (("run", "--actor", "codex-tui"), {}, "codex-tui"),
+    (("run",), {"MIMETIC_ENABLE_LOCAL_CODEX_EXEC": "1"}, "codex-exec"),
+    (("run",), {"MIMETIC_ENABLE_LOCAL_CODEX_TUI": "1"}, "codex-tui"),
 ])
-def test_local_codex_actors_say_they_are_not_built_and_write_nothing(cli, project, argv, env):
+def test_local_codex_actors_run_and_a_missing_codex_is_a_blocked_lane(cli, project, monkeypatch, argv, env, kind):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no codex here (tests/actors/test_codex_actors.py uses fakes)
     result = cli(*argv, "--json", env=env)
-    assert result.exit_code == 2
-    error = result.json()["error"]
-    assert error["code"] == "MIMETIC_LOCAL_CODEX_UNIMPLEMENTED" and "not built" in error["message"]
-    assert "--app-url" not in error["message"].split(";")[0]
-    assert not (project / ".mimetic").exists()
+    data = result.json()
+    assert result.exit_code == 1 and data["verdict"] == "blocked" and data["runId"].startswith(f"{kind}-")
+    assert data["error"]["code"] == f"MIMETIC_LOCAL_CODEX_{kind.split('-')[1].upper()}_FAILED"
+    assert "'codex' is not on PATH" in data["error"]["message"]
+    assert cli("verify", "--run", data["runId"], "--json").json()["ok"]
 
 
 def test_an_unknown_actor_is_unsupported(cli):

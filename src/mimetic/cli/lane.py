@@ -169,3 +169,16 @@ def register(app: typer.Typer) -> None:
             print_json(completion.to_json())
         else:
             typer.echo(f"lane {completion.status}: {completion.reason}")
+
+    @group.command("setup-actor", help="Run the setup actor (a coding agent that adopts mimetic for the app) in the lane at --root.")
+    def setup_actor(
+        root: Annotated[str, typer.Option("--root", help="The lane root.")],
+    ) -> None:
+        import shlex
+        import sys
+        from pathlib import Path
+
+        from mimetic.lanes.setup_actor import run_setup_actor
+
+        status = run_setup_actor(Path(root), mimetic=shlex.join([sys.executable, "-m", "mimetic"]))
+        typer.echo(f"setup actor: {status}")

@@ -8,9 +8,7 @@ import typer
 
 from mimetic.cli._options import CwdOpt, EnvFileOpt, JsonOpt, RunIdOpt, SimsOpt, integer
 
-# 0.1.5's local Codex actors and their opt-in switches: not built here, and said so (never misreported).
-LOCAL_CODEX_ACTORS = ("codex-tui", "codex-exec")
-LOCAL_CODEX_SWITCHES = ("MIMETIC_ENABLE_LOCAL_CODEX_TUI", "MIMETIC_ENABLE_LOCAL_CODEX_EXEC")
+DEFAULT_TIMEOUT_MS = 240000
 
 
 def print_run(data: dict) -> None:
@@ -33,14 +31,14 @@ def register(app: typer.Typer) -> None:
         lab: Annotated[Optional[str], typer.Argument(help="Lab id or path (same as `mimetic lab run`).")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Write synthetic contract evidence only.")] = False,
         app_url: Annotated[Optional[str], typer.Option("--app-url", help="Loopback URL of the app to prove, e.g. http://127.0.0.1:5173.")] = None,
-        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: explore (keyless, seeded), openai-cua, anthropic, openai-compatible, or auto (openai-cua with a model key, else explore); a study also takes scripted.")] = None,
+        actor: Annotated[Optional[str], typer.Option("--actor", help="Actor that uses the app: explore (keyless, seeded), openai-cua, anthropic, openai-compatible, or auto (openai-cua with a model key, else explore); a study also takes scripted. Local Codex actors (your own Codex login, in the terminal): codex-exec (several lanes) or codex-tui (one).")] = None,
         persona: Annotated[Optional[str], typer.Option("--persona", help="Persona id (mimetic/personas/<id>.yaml) the actor plays.")] = None,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the explorer's walk (--actor explore): same seed and app state, same findings.", min=0)] = 0,
         scenario: Annotated[Optional[str], typer.Option("--scenario", help="With --app-url: run only this mode: browser scenario id (default: every one, in filename order).")] = None,
         study: Annotated[Optional[str], typer.Option("--study", help="Run a study: a lab of kind study, or a scenario with tasks (personas x tasks, k/n reached).")] = None,
         require: Annotated[Optional[float], typer.Option("--require", help="With --study: exit 1 when a required task's success rate is below this (0-1).")] = None,
         sims: SimsOpt = None,
-        timeout_ms: Annotated[str, typer.Option("--timeout-ms", help="Per-viewport budget in milliseconds (1..600000): page loads and steps share it (a cold dev server's first compile included).", metavar="MS")] = "240000",
+        timeout_ms: Annotated[Optional[str], typer.Option("--timeout-ms", help="Per-viewport budget in milliseconds (1..600000, default 240000): page loads and steps share it (a cold dev server's first compile included). A local Codex actor's wall time (default MIMETIC_CODEX_ACTOR_TIMEOUT_MS, else 240000).", metavar="MS")] = None,
         run_id: RunIdOpt = None,
         env_file: EnvFileOpt = None,
         cwd: CwdOpt = ".",
@@ -56,7 +54,8 @@ def register(app: typer.Typer) -> None:
         json_mode = json_wanted(json)
 
         def action() -> Outcome:
-            sims_n, timeout = integer(sims, "--sims"), integer(timeout_ms, "--timeout-ms")
+            sims_n, timeout_flag = integer(sims, "--sims"), integer(timeout_ms, "--timeout-ms")
+            timeout = DEFAULT_TIMEOUT_MS if timeout_flag is None else timeout_flag
             if sims_n is not None and sims_n < 1:
                 raise MimeticError("MIMETIC_INVALID_SIM_COUNT", f"--sims must be a positive integer, got {sims_n}.")
             if not 1 <= timeout <= 600000:
@@ -82,25 +81,33 @@ def register(app: typer.Typer) -> None:
                 else:
                     from mimetic.browser.proof import run_app_url
                     from mimetic.explorer.choice import resolve_actor
+                    from mimetic.labs import local_codex
 
                     if require is not None:
                         raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--require only applies to --study.")
+                    codex = actor if actor in local_codex.LOCAL_CODEX_KINDS else None
+                    if codex:  # 0.1.5: the --app-url proof runs; here a Codex lane then reviews the running app
+                        local_codex.check_beside_proof(project, codex, timeout_flag)
                     result, exit_code = run_app_url(project, app_url, sims=sims_n, run_id=run_id, timeout_ms=timeout,
-                                                    actor=resolve_actor(actor), persona=persona, seed=seed, scenario=scenario)
+                                                    actor=None if codex else resolve_actor(actor), persona=persona,
+                                                    seed=seed, scenario=scenario)
+                    if codex:
+                        local_codex.add_to_proof(project, result, codex, app_url, timeout_flag)
                 result.warnings[:0] = env_warnings
                 return Outcome(result.to_json(), exit_code=exit_code, human=print_run)
             if require is not None:
                 raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--require only applies to --study.")
             if scenario is not None:
                 raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--scenario needs --app-url (the app it should use).")
-            codex = actor in LOCAL_CODEX_ACTORS or (actor is None and not dry_run and any(
-                os.environ.get(name) == "1" for name in LOCAL_CODEX_SWITCHES))
-            if codex:
-                raise MimeticError(
-                    "MIMETIC_LOCAL_CODEX_UNIMPLEMENTED",
-                    "The local Codex actors of mimetic-cli 0.1.5 (--actor codex-tui|codex-exec, "
-                    "MIMETIC_ENABLE_LOCAL_CODEX_TUI/EXEC) are not built in this version; nothing was run or written. "
-                    "Use --app-url <loopback URL> (optionally --actor openai-cua or explore) or --dry-run.")
+            from mimetic.labs.local_codex import requested_kind
+
+            codex = requested_kind(actor, dry_run, os.environ)
+            if codex is not None:
+                from mimetic.labs.local_codex import run_local_codex
+
+                result, exit_code = run_local_codex(project, codex, sims=sims_n, run_id=run_id, timeout_ms=timeout_flag)
+                result.warnings[:0] = env_warnings
+                return Outcome(result.to_json(), exit_code=exit_code, human=print_run)
             if actor in ("openai-cua", "explore", "auto") or persona is not None:
                 raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--actor and --persona need --app-url (the app to use).")
             if actor is not None:

@@ -131,6 +131,7 @@ class Completion(Record):
     exit_code: int | None = None
     log_tail: str | None = None
     actor_status: ActorStatus | None = None
+    actor_reason: str | None = None  # a lane's setup actor: what it did, or why it did not run
     actor_pid: int | None = None
     actor_log_path: str | None = None
     actor_log_tail: str | None = None

@@ -188,7 +188,8 @@ class ActorReport(Record):
     SCHEMA_ID: ClassVar[str] = ACTOR_SCHEMA
     schema_: Literal["mimetic.actor.v1"] = Field(ACTOR_SCHEMA, alias="schema")
     id: str  # the stream id the actor worked in
-    kind: Literal["openai-cua", "anthropic", "openai-compatible", "scripted-browser", "explore", "none"]
+    kind: Literal["openai-cua", "anthropic", "openai-compatible", "scripted-browser", "explore", "codex-exec", "codex-tui",
+                  "none"]
     provider: str | None = None  # the model API ("openai", "anthropic", "openai-compatible"); None without a model
     status: Literal["not_started", "running", "passed", "failed", "blocked", "timed_out", "interrupted"]
     verdict: Literal["passed", "blocked", "failed"] | None = None

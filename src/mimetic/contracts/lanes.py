@@ -41,7 +41,8 @@ class BootstrapCompletion(Record):
     app_pid: int | None = None
     app_log_path: str | None = None
     app_log_tail: str = ""
-    actor_status: ActorStatus = "not_started"
+    actor_status: ActorStatus = "not_started"  # the lane's setup actor (lanes/setup_actor.py)
+    actor_reason: str | None = None  # what it did, or why it did not run
     actor_pid: int | None = None
     actor_log_path: str | None = None
     actor_log_tail: str = ""

@@ -157,6 +157,9 @@ class SandboxSummary(Record):
     completion_status: str | None = None
     completion_reason: str | None = None
     actor_status: str | None = None
+    setup_actor_status: str | None = Field(None, description="The lane's setup actor (a coding agent that adopts mimetic "
+                                                             "in the clone): passed, failed, blocked, timed_out or not_started.")
+    setup_actor_reason: str | None = Field(None, description="What the setup actor did, or why it did not run.")
     app_status: str | None = None
     screenshot_present: bool | None = None
     sandbox_id: str | None = None

@@ -18,6 +18,8 @@ FORWARDED_FLAGS = (
     "MIMETIC_OSS_META_ACTOR_TIMEOUT_MS", "MIMETIC_OSS_META_REQUIRE_ACTOR",
     # The lane's own budgets (seconds) and a read-only cache of Node releases, when the user sets them.
     "MIMETIC_LANE_INSTALL_TIMEOUT_S", "MIMETIC_LANE_APP_TIMEOUT_S", "MIMETIC_LANE_NODE_CACHE",
+    # The setup actor's opt-in, command and wall time (lanes/setup_actor.py); its credential never travels here.
+    "MIMETIC_ENABLE_LOCAL_CODEX_EXEC", "MIMETIC_CODEX_ACTOR_COMMAND", "MIMETIC_CODEX_ACTOR_TIMEOUT_MS",
 )
 PRIVATE_TOKEN_NAME = "MIMETIC_GITHUB_TOKEN"
 

@@ -28,6 +28,10 @@
 #   MIMETIC_LANE_LOG_TO_TERMINAL=1 also print the log on the terminal (a visible desktop terminal)
 #   MIMETIC_OSS_META_ACTOR_FIRST, _ACTOR_MODEL, _HOST_CODEX_ACTOR, _ACTOR_TIMEOUT_MS, _REQUIRE_ACTOR
 #                                  forwarded flags, for information only: the actor runs on the host
+#   MIMETIC_ENABLE_LOCAL_CODEX_EXEC, MIMETIC_CODEX_ACTOR_COMMAND, MIMETIC_CODEX_ACTOR_TIMEOUT_MS
+#                                  the setup actor (lanes/setup_actor.py): opt-in, command, wall time; its
+#                                  credential arrives only as <root>/setup-actor-credentials.json, taken and
+#                                  deleted by the setup-actor step (and by the EXIT trap if never reached)
 #   MIMETIC_GITHUB_TOKEN           private: copied into an unexported shell variable and unset at once; it
 #                                  reaches git only through an askpass helper that reads it from git's env
 set -u -o pipefail
@@ -73,6 +77,7 @@ write_fallback_completion() {
 finish() {
   local rc=$?
   trap - EXIT INT TERM
+  rm -f "$ROOT/setup-actor-credentials.json"
   note exit_code "$rc"
   if [ "${#MIMETIC[@]}" -gt 0 ] && "${MIMETIC[@]}" lane complete --root "$ROOT" --exit-code "$rc" >/dev/null; then
     say "completion written (exit $rc)"
@@ -160,6 +165,11 @@ else
   note init failed
   fail "mimetic init --yes failed in the clone." 4
 fi
+
+# 3b. The setup actor: a coding agent adopts mimetic for this app (opt-in; it notes why when it does not run).
+step setup-actor
+"${MIMETIC[@]}" lane setup-actor --root "$ROOT" || say "the setup actor step failed; see lane-state.txt"
+rm -f "$ROOT/setup-actor-credentials.json"
 
 # 4. How to run the app: package manager, script, framework, port.
 step plan

@@ -3,8 +3,9 @@
 The bootstrap appends `key=value` lines to `lane-state.txt` as it goes (`note` in bootstrap.sh); its
 EXIT trap calls `mimetic lane complete`, which lands here. Status rules follow upstream §4.2: a
 non-zero exit or a failed nested verify is `failed`; an app that is not running or an invisible
-surface is `blocked`; otherwise `passed`. (The actor never runs inside a lane: the host drives it
-and applies "a required actor must pass" itself.)
+surface is `blocked`; otherwise `passed`. The `actor*` fields are the lane's setup actor (a coding agent,
+lanes/setup_actor.py), whose outcome never changes the lane's status; the actor that uses the app runs
+on the host, which applies "a required actor must pass" itself.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ APP_LOG_FILE = "app.log"
 READ_LIMIT = 1024 * 1024  # of a log or the state file, read from its end
 LOG_TAIL_LINES = 80
 ACTOR_TAIL_LINES = 40
+ACTOR_LOG_FILE = "actor.log"  # the setup actor's redacted transcript (lanes/setup_actor.py)
+ACTOR_LAST_MESSAGE_FILE = "actor-last-message.txt"
+ACTOR_STATUSES = ("not_started", "running", "passed", "failed", "blocked", "timed_out")
 PASSED_REASON = "Target app surface, nested Mimetic proof and nested verify were checked."
 EARLY_EXIT_REASON = "Bootstrap exited before nested Mimetic proof completed."
 
@@ -98,10 +102,12 @@ def build_completion(root: Path, exit_code: int) -> BootstrapCompletion:
     repo = root / "repo"
     log_tail = scrub(_read_tail(root, LOG_FILE, LOG_TAIL_LINES))
     status, reason = decide(exit_code, state, proof_failure_line(root))
+    actor_log = scrub(_read_tail(root, ACTOR_LOG_FILE, ACTOR_TAIL_LINES))
+    actor_message = scrub(_read_tail(root, ACTOR_LAST_MESSAGE_FILE, ACTOR_TAIL_LINES))
     setup = None
     if lane_dir_exists(root, "repo/mimetic"):  # a committed `mimetic -> /elsewhere` is not the setup
         facts = setup_facts(repo)
-        study = rate_study(repo, facts, evidence_texts=[log_tail],
+        study = rate_study(repo, facts, evidence_texts=[log_tail], actor_texts=[actor_log, actor_message],
                            app_url_proof_passed=state.get("nested_proof") == "app-url"
                            and state.get("nested_proof_status") == "passed")
         setup = build_setup_quality(repo, study=study, private=os.environ.get("MIMETIC_LANE_PRIVATE") == "1",
@@ -117,6 +123,10 @@ def build_completion(root: Path, exit_code: int) -> BootstrapCompletion:
         app_reason=scrub(state.get("app_reason") or "") or None, app_url=state.get("app_url") or None,
         app_pid=_int(state.get("app_pid")), app_log_path=f"[lane-root]/{APP_LOG_FILE}" if (root / APP_LOG_FILE).exists() else None,
         app_log_tail=scrub(_read_tail(root, APP_LOG_FILE, ACTOR_TAIL_LINES)),
+        actor_status=_status(state.get("actor_status"), ACTOR_STATUSES, "not_started"),
+        actor_reason=scrub(state.get("actor_reason") or "") or None,
+        actor_log_path=f"[lane-root]/{ACTOR_LOG_FILE}" if (root / ACTOR_LOG_FILE).exists() else None,
+        actor_log_tail=actor_log, actor_last_message_tail=actor_message,
         nested_run_id=state.get("nested_run_id") or None,
         nested_proof=_status(state.get("nested_proof"), ("app-url", "dry-run"), "not_run"),
         nested_proof_status=_status(state.get("nested_proof_status"), ("passed", "failed"), "not_run"),

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from mimetic.actors.codex_command import COMMAND_ENV
 from mimetic.actors.computer import Computer
 from mimetic.bundle.store import atomic_write_bytes
 from mimetic.contracts.lanes import BootstrapCompletion
@@ -27,6 +28,7 @@ from mimetic.lanes.claims import claim_problem, confine_to_origin, is_png, lane_
 from mimetic.lanes.env import git_base_url, host_basics
 from mimetic.lanes.processes import lane_pids, stop_lane_processes
 from mimetic.lanes.sandbox import INSTALL_HINT, bwrap_problem, find_bwrap, runtime_paths, sandbox_command
+from mimetic.lanes.setup_actor import write_credentials
 from mimetic.lanes.substrate import LaneSpec
 from mimetic.lanes.untrusted import list_lane_dir, read_lane_file
 from mimetic.project import Project
@@ -78,6 +80,7 @@ class LocalSandbox:
             **{name: str(self.root / relative) for name, relative in CACHE_ENV.items()},
         }
         command = ["bash", str(script_path)]
+        write_credentials(self.root)  # the setup actor's, under its opt-in only (lanes/setup_actor.py)
         if self._bwrap is not None:
             lane_env["TMPDIR"] = "/tmp"  # the sandbox's private tmpfs
             # bwrap ends the namespace when its first process exits: that process outlives the bootstrap so the
@@ -87,6 +90,7 @@ class LocalSandbox:
                 held, bwrap=self._bwrap, lane_root=self.root, home=os.environ.get("HOME"),
                 hide=[self._project_root] if self._project_root else [], hide_files=loaded_env_files(),
                 readonly=[*runtime_paths(lane_env.get("PATH")), *_mirror_path(lane_env.get("MIMETIC_GIT_BASE_URL")),
+                          *_command_path(lane_env.get(COMMAND_ENV)),
                           # the run's turn locks (flock works read-only) and a shared cache of Node releases
                           *filter(None, (lane_env.get("MIMETIC_LANE_GATES"), lane_env.get("MIMETIC_LANE_NODE_CACHE")))])
         with self._lock:
@@ -185,6 +189,18 @@ def _mirror_path(base_url: str | None) -> list[Path]:
     """A `file://` git mirror the lane clones from (tests, air-gapped mirrors): bound read-only into the sandbox."""
     parts = urlsplit(base_url or "")
     return [Path(unquote(parts.path))] if parts.scheme == "file" and parts.path else []
+
+
+def _command_path(command: str | None) -> list[Path]:
+    """The folder of MIMETIC_CODEX_ACTOR_COMMAND's executable: bound read-only so the setup actor can start it."""
+    import shlex
+
+    try:
+        argv = shlex.split(command or "")
+    except ValueError:
+        return []
+    found = shutil.which(argv[0]) if argv else None
+    return [Path(found).resolve().parent] if found else []
 
 
 def require_sandbox() -> str:

@@ -42,6 +42,9 @@ from mimetic.project import Project
 # proofs, and that waiting counts too.
 DEFAULT_TIMEOUT_S = 1800.0
 DEFAULT_POLL_S = {"local": 0.5}
+DEFAULT_TAIL_REFRESH_S = 2.0
+DEFAULT_SCREENSHOT_REFRESH_S = 15.0  # 0.1.5's defaults for the screenshot refresh and settle
+DEFAULT_SCREENSHOT_SETTLE_S = 2.5
 FALLBACK_POLL_S = 5.0
 NO_ACTOR_GAP = ("No actor used the lanes' apps (enable one with the lab's actor.kind openai-cua or "
                 "MIMETIC_OSS_META_REQUIRE_ACTOR=1; it runs on the host, model keys never enter a lane).")
@@ -68,6 +71,10 @@ def _settings(substrate: str, private: bool, actor: LaneActorPlan, preflight: Pr
         actor=actor if actor.enabled else None, actor_preflight=preflight,
         poll_interval_s=_env_ms("MIMETIC_OSS_META_COMPLETION_INTERVAL_MS") or DEFAULT_POLL_S.get(substrate, FALLBACK_POLL_S),
         timeout_s=_env_ms("MIMETIC_OSS_META_COMPLETION_TIMEOUT_MS") or DEFAULT_TIMEOUT_S,
+        # 0.1.5's watch refresh variables: how often a running lane's terminal tail and screenshot are refreshed
+        tail_refresh_s=_env_ms("MIMETIC_OSS_META_WATCH_REFRESH_MS") or DEFAULT_TAIL_REFRESH_S,
+        screenshot_refresh_s=_env_ms("MIMETIC_OSS_META_SCREENSHOT_REFRESH_MS") or DEFAULT_SCREENSHOT_REFRESH_S,
+        screenshot_settle_s=_env_ms("MIMETIC_OSS_META_SCREENSHOT_SETTLE_MS") or DEFAULT_SCREENSHOT_SETTLE_S,
     )
 
 
@@ -262,6 +269,8 @@ def _result(project: Project, store: RunStore, board: LaneBoard, results: dict[i
             url_present=bool(runner and lane.stream_id in runner.live_views),
             completion_status=stream.status, completion_reason=board.reasons.get(lane.index),
             actor_status=stream.ui.actor_status, app_status=stream.ui.app_status,
+            setup_actor_status=result.completion.actor_status if result and result.completion else None,
+            setup_actor_reason=result.completion.actor_reason if result and result.completion else None,
             screenshot_present=bool(result and result.screenshot),
             sandbox_id=None if lane.redacted or result is None else result.sandbox_id,
         ))

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 STEP_LABELS = {
     "mimetic": "Locating mimetic", "clone": "Cloning the repo", "init": "Running mimetic init",
+    "setup-actor": "A coding agent is adopting mimetic for this app",
     "plan": "Planning how to start the app", "install": "Installing dependencies", "start": "Starting the app",
     "probe": "Waiting for the app on loopback", "proof": "Running the nested browser proof",
     "verify": "Verifying the nested run", "observer": "Rendering the nested Observer",
@@ -80,6 +81,8 @@ class RunnerSettings:
     poll_interval_s: float = 1.0
     timeout_s: float = 600.0
     tail_refresh_s: float = 2.0
+    screenshot_refresh_s: float = 15.0  # a running lane's screenshot is refreshed this often...
+    screenshot_settle_s: float = 2.5  # ...once its step has not changed for this long (never mid-transition)
     actor: LaneActorPlan | None = None  # the host-side actor each lane gets, when one is enabled
     actor_preflight: Preflight | None = None
     keep: bool = False  # sandboxes stay up after the run (--keep), and so do their live views
@@ -206,8 +209,9 @@ class LaneRunner:
                           stop: threading.Event) -> tuple[BootstrapCompletion | None, str, str]:
         index = job.lane.index
         deadline = time.monotonic() + self.settings.timeout_s
-        next_tail = 0.0
+        next_tail = next_shot = 0.0
         step, last_tail = "Bootstrap started", ""
+        step_since = time.monotonic()
         while True:
             raw = sandbox.read_file(COMPLETION_FILE)
             if raw is not None:
@@ -220,7 +224,7 @@ class LaneRunner:
             state = parse_state((sandbox.read_file(STATE_FILE) or b"").decode("utf-8", errors="replace"))
             label = STEP_LABELS.get(state.get("step", ""), step)
             if label != step:
-                step = label
+                step, step_since = label, now
                 running = state.get("app_status") == "running"
                 self.board.update(index, step=f"{label}.", progress=PROGRESS_APP_RUNNING if running else PROGRESS_BOOTSTRAP,
                                   event="oss-meta.bootstrap.step", message=f"{job.lane.sim_id}: {label}.")
@@ -230,7 +234,28 @@ class LaneRunner:
                 if current and current != last_tail:
                     last_tail = current
                     self.board.update(index, change=lambda _sim, stream, text=current: setattr(stream.terminal, "tail", text))
+            if now >= next_shot and now - step_since >= self.settings.screenshot_settle_s:
+                next_shot = now + self.settings.screenshot_refresh_s
+                self._refresh_screenshot(job, sandbox)
             stop.wait(self.settings.poll_interval_s)
+
+    def _refresh_screenshot(self, job: LaneJob, sandbox: LaneSandbox) -> None:
+        """A running lane's current screen in its tile (0.1.5's screenshot refresh); a failed capture only waits."""
+        try:
+            shot = sandbox.screenshot()
+        except Exception:  # noqa: BLE001 - a screen that cannot be read now is tried again next time
+            return
+        if not shot:
+            return
+        token = artifact_token(job.lane.stream_id)
+        self.board.store.write_bytes(f"screenshots/{token}.png", shot)
+        url = f"../screenshots/{token}.png"
+
+        def show(_sim, stream) -> None:
+            stream.embed = Embed(kind="screenshot", url=url, title=f"{job.lane.label} screen (refreshing)")
+            stream.ui.screenshot_url = url
+
+        self.board.update(job.lane.index, change=show)
 
     def _parse_completion(self, raw: bytes) -> BootstrapCompletion:
         from pydantic import ValidationError
@@ -261,6 +286,10 @@ class LaneRunner:
         evidence = collect(sandbox, store, token, nested_run_id=completion.nested_run_id,
                            failure="" if status == "passed" else reason, scrub=scrub)
         result.artifacts.extend(evidence.artifacts)
+        if completion.actor_reason:  # the setup actor: what it did, or why it did not run
+            level = "info" if completion.actor_status in ("passed", "not_started") else "warn"
+            self.board.update(index, event=f"oss-meta.setup-actor.{completion.actor_status}", level=level,
+                              message=f"{job.lane.sim_id} setup actor {completion.actor_status}: {completion.actor_reason}")
         result.nested_observer = next((a.path for a in evidence.artifacts if a.kind == "observer"), None)
         if evidence.steps:
             result.steps = (evidence.passed_steps, evidence.steps)
@@ -371,7 +400,9 @@ def _bundle_completion(result: LaneResult, at: str) -> Completion:
         return Completion(status=result.status, reason=result.reason, checked_at=at, log_tail=result.log_tail or None)
     return Completion(
         status=result.status, reason=result.reason, checked_at=at, exit_code=c.exit_code, log_tail=c.log_tail or None,
-        actor_status=c.actor_status, app_status=c.app_status, app_url=c.app_url, app_pid=c.app_pid,
+        actor_status=c.actor_status, actor_reason=c.actor_reason,
+        actor_log_tail=c.actor_log_tail or None, actor_last_message_tail=c.actor_last_message_tail or None,
+        app_status=c.app_status, app_url=c.app_url, app_pid=c.app_pid,
         app_reason=c.app_reason, app_log_path=c.app_log_path, nested_observer_present=c.nested_observer_present,
         nested_verify_passed=c.nested_verify_status == "passed", visual_status=c.visual_status,
         visual_reason=c.visual_reason, visual_window_count=c.visual_window_count,
@@ -387,7 +418,8 @@ def completion_block(result: LaneResult) -> str:
             f"app_status: {c.app_status}" + (f" url={c.app_url}" if c.app_url else "")
             + (f" reason={c.app_reason}" if c.app_reason else ""),
             f"package_manager: {c.package_manager or '-'} script: {c.app_script or '-'} framework: {c.app_framework or '-'}",
-            f"actor_status: {c.actor_status}", f"exit_code: {c.exit_code}",
+            f"actor_status: {c.actor_status}" + (f" — {c.actor_reason}" if c.actor_reason else ""),
+            f"exit_code: {c.exit_code}",
             f"nested_proof: {c.nested_proof} ({c.nested_proof_status})",
             f"nested_verify_passed: {str(c.nested_verify_status == 'passed').lower()}",
             f"nested_observer_present: {str(c.nested_observer_present).lower()}",

@@ -34,15 +34,19 @@ FEEDBACK_WARNING = ("Before filing public feedback, use `mimetic feedback issue`
 
 
 @cache
-def _assets() -> tuple[Any, str, str]:
+def _assets() -> tuple[Any, str, str, str, str]:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True)
     css = (TEMPLATES / "observer.css").read_text(encoding="utf-8")
     js = (TEMPLATES / "observer.js").read_text(encoding="utf-8")
+    # The display settings, run console, details popover and lane rail toggle (0.1.5's), kept apart.
+    display_css = (TEMPLATES / "observer-display.css").read_text(encoding="utf-8")
+    display_js = (TEMPLATES / "observer-display.js").read_text(encoding="utf-8")
     # Inline assets must not be able to close their own element.
-    assert "</style" not in css.lower() and "</script" not in js.lower()
-    return env.get_template("index.html.j2"), css, js
+    assert all("</style" not in text.lower() for text in (css, display_css))
+    assert all("</script" not in text.lower() for text in (js, display_js))
+    return env.get_template("index.html.j2"), css, js, display_css, display_js
 
 
 def embed_json(data: Any) -> str:
@@ -58,9 +62,10 @@ def page_html(run: dict[str, Any], mode: Mode, data_json: str) -> str:
     """The page around `data_json` (already `<script>`-safe), titled from the data's `run`."""
     from markupsafe import Markup
 
-    template, css, js = _assets()
+    template, css, js, display_css, display_js = _assets()
     return template.render(mode=mode, run_id=run["runId"], title=run["title"], csp=CSP, css=Markup(css),
-                           js=Markup(js), data_json=Markup(data_json))
+                           js=Markup(js), display_css=Markup(display_css), display_js=Markup(display_js),
+                           data_json=Markup(data_json))
 
 
 def observer_data(store: RunStore, bundle: RunBundle) -> dict[str, Any]:

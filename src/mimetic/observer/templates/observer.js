@@ -166,6 +166,7 @@
     var runSig = JSON.stringify([data.run, data.summary, data.events && data.events.length, order]);
     var headerChanged = runSig !== state.runSig;
     state.data = data; state.byId = byId; state.order = order; state.sigs = sigs; state.runSig = runSig;
+    document.dispatchEvent(new CustomEvent("mimetic:data", { detail: data }));  // observer-display.js follows it
     return { changed: changed, headerChanged: headerChanged };
   }
 
