@@ -90,6 +90,14 @@ def test_max_concurrency_one_runs_the_lanes_one_after_another(cli, initialised, 
     assert all(lines[i + 1] == lines[i + 3] for i in range(0, len(lines), 4))
 
 
+def test_dry_run_wins_over_a_codex_actor_as_in_015(cli, initialised, codex_bin, tmp_path):
+    journal = tmp_path / "started"
+    install(codex_bin, "codex", f"#!/bin/sh\ntouch {journal}\n")
+    data = cli("run", "--actor", "codex-exec", "--dry-run", "--json").json()
+    assert data["ok"] and data["mode"] == "dry-run" and data["verdict"] == "contract_proof_only"
+    assert not journal.exists()
+
+
 def test_a_failing_actor_fails_the_run_with_its_error_code(cli, initialised, codex_bin):
     install(codex_bin, "codex", "#!/bin/sh\necho 'cannot log in'\nexit 3\n")
     result = cli("run", "--actor", "codex-exec", "--json")

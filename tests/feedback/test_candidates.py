@@ -114,6 +114,17 @@ def test_unexplained_failed_lane_is_an_unknown_candidate(project: Path) -> None:
     assert [e.path for e in candidates[0].evidence] == ["run.json"]
 
 
+def test_a_failed_lane_with_only_setup_notes_still_gets_a_candidate_quoting_its_reason(project: Path) -> None:
+    builder = BundleBuilder(project)
+    reason = ("Refused completion: the app answered on loopback port 3000, not on 39795, the port the host gave "
+              "this lane ($PORT); the host only trusts its own port.")
+    stream = builder.stream("oss-01-desktop", status="failed", completion=failed_completion(reason))
+    builder.setup_quality(stream, rating="ceremonial")
+    _, candidates = _derive(builder)
+    assert [c.idempotency_key.rsplit(":", 1)[-1] for c in candidates] == ["study-quality", "lane-outcome"]
+    assert candidates[-1].actual == reason and candidates[-1].failure_owner == "unknown"
+
+
 def test_missing_and_malformed_evidence_become_harness_candidates_not_crashes(project: Path) -> None:
     builder = BundleBuilder(project)
     missing = builder.stream("oss-01-desktop")

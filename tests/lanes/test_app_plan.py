@@ -60,7 +60,7 @@ def test_dev_start_serve_preview_prefer_a_next_or_vite_command(tmp_path):
 
 @pytest.mark.parametrize(("command", "port"), [
     ("vite", 5173), ("next dev -p 4100", 4100), ("PORT=8080 node server.js", 8080), ("vite --port=5999", 5999),
-    ("node server.js", 3000),
+    ("node server.js", 3000), ("astro dev", 4321),
 ])
 def test_the_script_port_comes_from_the_command_else_the_framework_default(tmp_path, command, port):
     assert plan_app(_repo(tmp_path, {"scripts": {"dev": command}})).script_port == port
@@ -72,6 +72,13 @@ def test_an_assigned_port_and_host_reach_vite_through_flags_and_every_app_throug
     assert plan.start_env == {"HOST": "127.0.0.1", "PORT": "41000", "BROWSER": "none"}
     nxt = plan_app(_repo(tmp_path, {"packageManager": "pnpm@9.0.0", "scripts": {"dev": "next dev"}}), port=41001)
     assert nxt.start == ["pnpm", "run", "dev", "--port", "41001", "--hostname", "127.0.0.1"]
+    turbo = plan_app(_repo(tmp_path, {"packageManager": "pnpm@10.20.0", "scripts": {"dev": "turbo run dev"}}),
+                     port=41003)
+    assert turbo.start == ["pnpm", "run", "dev", "--env-mode=loose"]  # turbo passes the env on only when loose
+    assert turbo.start_env["PORT"] == "41003"
+    astro = plan_app(_repo(tmp_path, {"scripts": {"dev": "astro dev"}}), port=41002)
+    assert (astro.framework, astro.script) == ("astro", "dev")
+    assert astro.start == ["npm", "run", "dev", "--", "--port", "41002", "--host", "127.0.0.1"]
 
 
 @pytest.mark.parametrize("package", [None, {"scripts": {"test": "jest", "build": "tsc"}}])
@@ -138,6 +145,9 @@ def test_a_static_site_without_package_json_is_served_by_mimetic(tmp_path):
     ({}, {".nvmrc": "18.18.2\n"}, (18, 20, 0), False),  # a pin asks for its release line
     ({}, {".node-version": "lts/*\n"}, (20, 20, 2), False),  # an alias asks for nothing in particular
     ({"volta": {"node": "22.1.0"}}, {}, (20, 20, 2), True),
+    ({"devEngines": {"runtime": {"name": "node", "version": ">=24.15.0", "onFail": "error"}}}, {}, (20, 20, 2), True),
+    ({"devEngines": {"runtime": [{"name": "bun", "version": "1"}, {"name": "node", "version": ">=20"}]}}, {},
+     (20, 20, 2), False),
 ])
 def test_node_is_provisioned_only_when_this_machines_does_not_fit_the_repo(tmp_path, package, files, host, provision):
     repo = _repo(tmp_path, {"scripts": {"dev": "vite"}, **package})
@@ -146,3 +156,24 @@ def test_node_is_provisioned_only_when_this_machines_does_not_fit_the_repo(tmp_p
     plan = plan_app(repo, host_node=host)
     assert plan.node_provision is provision
     assert f"node_provision={int(provision)}\n" in shell_assignments(plan)
+
+
+@pytest.mark.parametrize(("package", "flagged"), [
+    ({}, True),  # npm
+    ({"packageManager": "pnpm@11.1.0"}, True),
+    ({"packageManager": "yarn@1.22.22"}, True),
+    ({"packageManager": "yarn@4.1.0"}, False),  # berry: through YARN_NPM_REGISTRY_SERVER
+])
+def test_installs_go_to_the_registry_this_machines_npm_uses_not_a_mirror_the_repo_names(tmp_path, package, flagged):
+    repo = _repo(tmp_path, {"scripts": {"dev": "vite"}, **package})
+    (repo / ".npmrc").write_text("registry=https://registry.npmmirror.com/\n")
+    plan = plan_app(repo, registry="https://registry.npmjs.org/")
+    assert ("--registry=https://registry.npmjs.org/" in plan.install) is flagged
+    assert (plan.install_env.get("YARN_NPM_REGISTRY_SERVER") == "https://registry.npmjs.org/") is not flagged
+    assert "--registry" not in " ".join(plan.start)  # only the install fetches packages
+
+
+@pytest.mark.parametrize("registry", [None, "", "not a url", "file:///etc"])
+def test_without_a_usable_registry_the_install_keeps_the_repos_own(tmp_path, registry):
+    plan = plan_app(_repo(tmp_path, {"scripts": {"dev": "vite"}}), registry=registry)
+    assert plan.install == ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts"]

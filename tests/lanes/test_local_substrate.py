@@ -147,7 +147,7 @@ def test_ctrl_c_mid_run_exits_130_stops_every_lane_process_and_leaves_a_verifiab
     assert json.loads(verify.stdout)["ok"], verify.stdout
 
 
-def test_a_failed_proof_keeps_its_failing_line_both_viewports_screenshots_and_the_log_tails(cli, project, mirror):
+def test_a_failed_proof_keeps_its_failing_line_screenshots_and_log_tails_and_its_draft_quotes_the_line(cli, project, mirror):
     mirror.add("fixture/blank", BLANK_APP)
     result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "fixture/blank", "--run-id", "blank", "--json")
     data = result.json()
@@ -176,6 +176,17 @@ def test_a_failed_proof_keeps_its_failing_line_both_viewports_screenshots_and_th
     assert (ui["proofStepsPassed"], ui["proofSteps"]) == (2, 4)  # open passed, rendered failed, in both viewports
     assert ui["screenshotUrl"] == "../screenshots/oss-01-desktop.png"
     assert cli("verify", "--run", "blank", "--json").json()["ok"]
+    # The feedback draft on that bundle names the repo, quotes the failing line, and points at kept evidence.
+    drafted = cli("feedback", "draft", "--run", "blank", "--json").json()
+    assert drafted["ok"], drafted
+    draft = drafted["draft"]
+    assert "fixture/blank" in draft["summary"]
+    assert "on desktop: rendered expected 'visible body text or a visible interactive element'" in draft["actual"]
+    assert draft["actor"] != "openai-cua"  # no actor ran in this lane
+    evidence = [item["path"] for item in draft["evidence"]]
+    assert "lanes/oss-01-desktop/failure.txt" in evidence
+    assert all(not path.startswith(("/", ".mimetic")) for path in evidence)
+    assert all((_run_dir(project, "blank") / path).is_file() for path in evidence)
 
 
 def test_a_clone_failure_carries_gits_own_error_line(cli, project, mirror):

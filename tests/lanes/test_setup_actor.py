@@ -172,3 +172,17 @@ def test_codex_without_a_credential_is_blocked_instead_of_failing_to_log_in(tmp_
     status = run_setup_actor(root, {"MIMETIC_ENABLE_LOCAL_CODEX_EXEC": "1", "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"})
     assert status == "blocked" and not journal.exists()
     assert "no Codex credential reached this lane" in (root / "lane-state.txt").read_text()
+
+
+def test_a_kept_lane_that_never_reached_its_setup_step_keeps_no_credential(tmp_path, monkeypatch):
+    from mimetic.lanes.local import LocalSandbox
+
+    monkeypatch.setenv("MIMETIC_ENABLE_LOCAL_CODEX_EXEC", "1")
+    monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+    root = tmp_path / "oss-meta" / "run" / "oss-01"
+    root.mkdir(parents=True)
+    sandbox = LocalSandbox(root, "oss-01", keep=True, python="python3", port=0)  # unsandboxed: bash runs it here
+    sandbox.start_bootstrap("exit 0\n", {})  # a bootstrap that ends before any step (its trap never runs here)
+    assert (root / CREDENTIALS_FILE).exists()
+    sandbox.close()
+    assert root.exists() and not (root / CREDENTIALS_FILE).exists()

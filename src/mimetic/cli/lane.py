@@ -98,6 +98,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[Optional[int], typer.Option("--port", min=1, max=65535, help="Port to start the app on.")] = None,
         host: Annotated[str, typer.Option("--host", help="Address the app listens on.")] = "127.0.0.1",
         disposable: Annotated[bool, typer.Option("--disposable", help="The lane is a throwaway sandbox.")] = False,
+        registry: Annotated[Optional[str], typer.Option("--registry", help="The npm registry installs use.")] = None,
         json: JsonOpt = False,
     ) -> None:
         from pathlib import Path
@@ -105,7 +106,8 @@ def register(app: typer.Typer) -> None:
         from mimetic.lanes.app_plan import plan_app as plan, shell_assignments
         from mimetic.lanes.toolchain import host_node_version
 
-        result = plan(Path(cwd), port=port, host=host, disposable=disposable, host_node=host_node_version())
+        result = plan(Path(cwd), port=port, host=host, disposable=disposable, host_node=host_node_version(),
+                      registry=registry or None)
         if json:
             from mimetic.cli._output import print_json
 

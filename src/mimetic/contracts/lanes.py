@@ -81,7 +81,7 @@ class AppRunnerPlan(Record):
     install: list[str] = Field(default_factory=list)  # argv
     install_env: dict[str, str] = Field(default_factory=dict)
     script: str | None = None
-    framework: Literal["next", "vite", "generic", "static", "none"] = "none"
+    framework: Literal["next", "vite", "astro", "generic", "static", "none"] = "none"
     port: int | None = None  # the port the app is started on
     script_port: int | None = None  # the port the script itself names (or the framework default)
     start: list[str] = Field(default_factory=list)  # argv

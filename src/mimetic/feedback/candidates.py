@@ -35,6 +35,7 @@ MAX_CANDIDATES = 20
 MAX_EVIDENCE = 8
 PRODUCT_OWNERS = frozenset({"target-app", "actor"})
 FAILED_LANE = frozenset({"failed", "blocked", "timed_out"})
+NOT_A_CAUSE = frozenset({"setup-quality", "study-quality", "actor-run"})  # notes on a lane, not why it failed
 APP_NOT_READY = frozenset({"failed", "missing", "blocked"})
 EXPECTATION = {  # browser assertion kind -> how a maintainer reads the expectation
     "text": "The page shows \"{}\".", "selectorVisible": "{} is visible.", "urlIncludes": "The URL includes \"{}\".",
@@ -333,7 +334,10 @@ class Lane:
                  *environment, *self.invalid_evidence()]
         if self.bundle.mode != "live":
             found = [c for c in found if c.failure_owner not in PRODUCT_OWNERS]
-        return found or [*self.lane_outcome()]
+        # Setup-quality and actor notes do not say why a lane failed (a refused completion claim, say): its own
+        # reason still becomes a candidate.
+        explained = any(c.idempotency_key.rsplit(":", 1)[-1] not in NOT_A_CAUSE for c in found)
+        return found if explained else [*found, *self.lane_outcome()]
 
 
 def _expectation(assertion: Assertion) -> str:

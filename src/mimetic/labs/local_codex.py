@@ -46,13 +46,16 @@ GAPS = [
 
 
 def requested_kind(actor: str | None, dry_run: bool, environ) -> str | None:
-    """`--actor codex-*`, else the 0.1.5 switches (MIMETIC_ENABLE_LOCAL_CODEX_TUI, then _EXEC) for a live run."""
+    """`--actor codex-*`, else the 0.1.5 switches (MIMETIC_ENABLE_LOCAL_CODEX_TUI, then _EXEC), for a live run
+    only: as in 0.1.5, --dry-run wins and writes the contract bundle."""
     from mimetic.actors.codex_exec import ENABLE_ENV as EXEC_ENV
     from mimetic.actors.codex_tui import ENABLE_ENV as TUI_ENV
 
+    if dry_run:
+        return None
     if actor in LOCAL_CODEX_KINDS:
         return actor
-    if actor is None and not dry_run:
+    if actor is None:
         return "codex-tui" if environ.get(TUI_ENV) == "1" else "codex-exec" if environ.get(EXEC_ENV) == "1" else None
     return None
 

@@ -25,9 +25,16 @@ KNOWN_MANAGERS = ("npm", "pnpm", "yarn", "bun")
 EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 YARN_PATH = re.compile(r"^yarnPath:\s*(.+)$", re.MULTILINE)
 STATIC_PORT = 8000
+# Dev servers whose port and listen address are set by flags (`--port`, and `--host` or Next's `--hostname`),
+# with the port each uses by default. Anything else gets PORT/HOST in its env and is looked for on 3000 too.
+DEV_SERVERS = {"next": 3000, "vite": 5173, "astro": 4321}
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 PORT_IN_SCRIPT = re.compile(r"(?:--port|(?<![\w-])-p)(?:=|\s+)(\d{2,5})\b|\bPORT=(\d{2,5})\b")
 HOST_IN_SCRIPT = re.compile(r"(?:--host(?:name)?|(?<![\w-])-H)\b")
+REGISTRY_URL = re.compile(r"^https?://\S+$")
+# A monorepo's `turbo run dev`: turbo's default strict env mode would drop the lane's PORT/HOST on the way to its
+# dev servers, so they would listen on their defaults instead of the port the host gave the lane.
+TURBO_IN_SCRIPT = re.compile(r"\bturbo\b")
 
 
 def _blocked(reason: str, **fields) -> AppRunnerPlan:
@@ -109,46 +116,50 @@ def _static_plan(repo: Path, port: int | None, host: str) -> AppRunnerPlan | Non
     )
 
 
-def install_command(manager: str, runner: list[str], *, berry: bool, disposable: bool) -> tuple[list[str], dict[str, str]]:
-    """Lifecycle scripts stay off except in a disposable sandbox (where pnpm builds are allowed, as upstream)."""
+def install_command(manager: str, runner: list[str], *, berry: bool, disposable: bool,
+                    registry: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """Lifecycle scripts stay off except in a disposable sandbox (where pnpm builds are allowed, as upstream).
+
+    `registry` is the one this machine's npm uses: a repo's own `.npmrc`/`.yarnrc.yml` may name a regional
+    mirror this machine cannot reach. The lockfile's integrity hashes keep the packages the same; scoped
+    registries (`@scope:registry=`) stay the repo's."""
+    flag = [f"--registry={registry}"] if registry else []
     if manager == "npm":
-        return [*runner, "install", "--no-audit", "--no-fund", "--ignore-scripts"], {}
+        return [*runner, "install", "--no-audit", "--no-fund", "--ignore-scripts", *flag], {}
     if manager == "pnpm":
-        return [*runner, "install", *([] if disposable else ["--ignore-scripts"])], {}
+        return [*runner, "install", *([] if disposable else ["--ignore-scripts"]), *flag], {}
     if manager == "yarn":
-        if berry:  # Yarn 4 rejects --ignore-scripts; it reads YARN_ENABLE_SCRIPTS instead
-            return [*runner, "install"], {"YARN_ENABLE_SCRIPTS": "0", "YARN_ENABLE_TELEMETRY": "0"}
-        return [*runner, "install", "--ignore-scripts", "--non-interactive"], {}
-    return [*runner, "install", "--ignore-scripts"], {}
+        if berry:  # Yarn 4 rejects --ignore-scripts (and --registry); it reads its settings from the env instead
+            return [*runner, "install"], {"YARN_ENABLE_SCRIPTS": "0", "YARN_ENABLE_TELEMETRY": "0",
+                                          **({"YARN_NPM_REGISTRY_SERVER": registry} if registry else {})}
+        return [*runner, "install", "--ignore-scripts", "--non-interactive", *flag], {}
+    return [*runner, "install", "--ignore-scripts", *flag], {}
 
 
 def pick_script(scripts: dict) -> tuple[str, str] | None:
-    """The first of dev/start/serve/preview, preferring one that runs next or vite."""
+    """The first of dev/start/serve/preview, preferring one that runs a dev server mimetic knows."""
     present = [(name, scripts[name]) for name in RUNNABLE_SCRIPTS
                if isinstance(scripts.get(name), str) and scripts[name].strip()]
-    preferred = [item for item in present if re.search(r"\b(next|vite)\b", item[1])]
+    preferred = [item for item in present if framework_of(item[1]) != "generic"]
     return (preferred or present or [None])[0]
 
 
 def framework_of(command: str) -> str:
-    if re.search(r"\bnext\b", command):
-        return "next"
-    if re.search(r"\bvite\b", command):
-        return "vite"
-    return "generic"
+    return next((name for name in DEV_SERVERS if re.search(rf"\b{name}\b", command)), "generic")
 
 
 def script_port(command: str, framework: str) -> int:
     match = PORT_IN_SCRIPT.search(command)
     if match:
         return int(match.group(1) or match.group(2))
-    return 5173 if framework == "vite" else 3000
+    return DEV_SERVERS.get(framework, 3000)
 
 
 def plan_app(repo: Path, *, port: int | None = None, host: str = "127.0.0.1", disposable: bool = False,
-             host_node: Version | None = None) -> AppRunnerPlan:
+             host_node: Version | None = None, registry: str | None = None) -> AppRunnerPlan:
     """Plan install + start for the app in `repo`; `port` overrides where it listens (one free port per lane);
-    `host_node` is the Node on this machine (provisioning is planned when it does not fit the repo's)."""
+    `host_node` is the Node on this machine (provisioning is planned when it does not fit the repo's);
+    `registry` is the npm registry this machine uses, which installs go to."""
     package = _read_package(repo)
     if package is None:
         return _static_plan(repo, port, host) or _blocked(
@@ -173,13 +184,16 @@ def plan_app(repo: Path, *, port: int | None = None, host: str = "127.0.0.1", di
                         script=script, framework=framework, warnings=warnings)
     node = node_requirement(package, repo)
     provision = node is not None and host_node is not None and fits(host_node, node) is False
-    install, install_env = install_command(manager, runner, berry=berry, disposable=disposable)
+    install, install_env = install_command(manager, runner, berry=berry, disposable=disposable,
+                                           registry=registry if registry and REGISTRY_URL.match(registry) else None)
     extra: list[str] = []
-    if framework in ("vite", "next"):
+    if framework == "generic" and TURBO_IN_SCRIPT.search(command) and "--env-mode" not in command:
+        extra += ["--env-mode=loose"]
+    if framework in DEV_SERVERS:
         if port and not PORT_IN_SCRIPT.search(command):
             extra += ["--port", str(listen_port)] + (["--strictPort"] if framework == "vite" else [])
         if not HOST_IN_SCRIPT.search(command):
-            extra += ["--host" if framework == "vite" else "--hostname", host]
+            extra += ["--hostname" if framework == "next" else "--host", host]
     start = [*runner, "run", script] + (["--", *extra] if extra and manager == "npm" else extra)
     return AppRunnerPlan(
         ok=True, package_manager=manager, package_manager_source=source, package_manager_version=version,

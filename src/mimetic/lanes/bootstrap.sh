@@ -106,12 +106,13 @@ if ! "${MIMETIC[@]}" --version; then
   fail "The lane's mimetic does not run."
 fi
 
-# The tool's own last error line in a log: npm's `ERR!`, pnpm's ERR_PNPM_…, yarn's error, git's fatal.
+# The tool's own last error line in a log: npm's `ERR!`, pnpm's ERR_PNPM_…, yarn's error, git's fatal, a Rust
+# CLI's `x …` (turbo). A manager's closing "Command failed with exit code 1" only wraps the real one.
 last_error_line() {
-  local line
-  line="$(grep -aE 'ERR!|ERR_[A-Z_]+|YN0001|(^|[[:space:]])(error|Error|ERROR|fatal)([: ]|$)' "$1" 2>/dev/null \
-    | grep -avE 'complete log of this run|ERR!? *$|error *$' | tail -n 1)"
-  [ -n "$line" ] || line="$(grep -av '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1)"
+  local line wrapper='complete log of this run|ELIFECYCLE|Command failed with exit code|^[[:space:]]*$'
+  line="$(grep -aE 'ERR!|ERR_[A-Z_]+|YN0001|(^|[[:space:]])(error|Error|ERROR|fatal)([: ]|$)|^[[:space:]]*[x×] ' "$1" \
+    2>/dev/null | grep -avE "$wrapper|(ERR!?|error)( +[A-Z0-9_]+)? *[][{}(),]* *\$" | tail -n 1)"
+  [ -n "$line" ] || line="$(grep -avE "$wrapper" "$1" 2>/dev/null | tail -n 1)"
   printf '%s' "${line:-(no output)}" | tr -d '\r' | cut -c1-300
 }
 
@@ -173,7 +174,14 @@ rm -f "$ROOT/setup-actor-credentials.json"
 
 # 4. How to run the app: package manager, script, framework, port.
 step plan
+# The registry the user's npm uses (read here, outside the clone, so not the repo's .npmrc): installs and corepack
+# go to it, as a regional mirror a repo names may be out of this machine's reach.
+user_registry=""
+if command -v npm >/dev/null 2>&1; then
+  user_registry="$(cd "$ROOT" && with_timeout 60 npm config get registry 2>/dev/null </dev/null)" || user_registry=""
+fi
 plan_args=(lane plan-app --cwd "$REPO" --host "${MIMETIC_LANE_HOST:-127.0.0.1}")
+[ -n "$user_registry" ] && plan_args+=(--registry "$user_registry")
 [ -n "${MIMETIC_LANE_PORT:-}" ] && plan_args+=(--port "$MIMETIC_LANE_PORT")
 [ "${MIMETIC_LANE_DISPOSABLE:-0}" = 1 ] && plan_args+=(--disposable)
 plan_text="$("${MIMETIC[@]}" "${plan_args[@]}")" || fail "Could not plan how to start the app." 5
@@ -185,18 +193,23 @@ note app_framework "$app_framework"
 # 4b. Toolchain: the Node the repo asks for (fetched when this machine's does not fit), then its package manager.
 TOOLS="$ROOT/toolchain"
 export COREPACK_ENABLE_DOWNLOAD_PROMPT="${COREPACK_ENABLE_DOWNLOAD_PROMPT:-0}"
-if [ -z "${COREPACK_NPM_REGISTRY:-}" ] && command -v npm >/dev/null 2>&1; then
-  # corepack fetches managers from the registry the user's npm uses, not only its built-in default
-  registry="$(npm config get registry 2>/dev/null)" && [ -n "$registry" ] && export COREPACK_NPM_REGISTRY="${registry%/}"
-fi
+# corepack fetches managers from the registry the user's npm uses, not only its built-in default
+[ -z "${COREPACK_NPM_REGISTRY:-}" ] && [ -n "$user_registry" ] && export COREPACK_NPM_REGISTRY="${user_registry%/}"
 host_node="$(command -v node 2>/dev/null || true)"
-# host_tool <cli>: argv that runs a Node CLI (npm, corepack) on this machine's own Node. They are built for it:
-# npm 11 does not even start on the Node 18 an old .nvmrc asks for. The repo's code runs on its own Node.
+# host_tool <cli>: argv that runs a Node CLI (npm, corepack). On the repo's Node when it runs there cleanly, so
+# npm checks the repo's engines/devEngines against the Node the app gets; else on this machine's own Node, the
+# one it was installed for (npm 11 does not even start on the Node 18 an old .nvmrc asks for).
 host_tool() {
-  local bin
+  local bin tool complaint
   bin="$(command -v "$1" 2>/dev/null)" || return 1
   if [ "${node_provisioned:-0}" = 1 ] && [ -n "$host_node" ]; then
-    printf '%s\n' "$host_node" "$(readlink -f "$bin")"
+    tool="$(readlink -f "$bin")"
+    if complaint="$(cd "$ROOT" && with_timeout 60 node "$tool" --version 2>&1 >/dev/null </dev/null)" \
+        && [ -z "$complaint" ]; then
+      printf '%s\n' "$(command -v node)" "$tool"
+    else
+      printf '%s\n' "$host_node" "$tool"
+    fi
   else
     printf '%s\n' "$bin"
   fi
@@ -281,6 +294,13 @@ else
     note pm_via "$pm_via"
     note pm_version "$(cd "$REPO" && with_timeout 60 "${pm_cmd[@]}" --version 2>/dev/null </dev/null | tail -n 1)"
     say "package manager: ${pm_cmd[*]} ($pm_via)"
+    if [ "$pm_via" != binary ]; then
+      # Reachable by its own name too: turbo and package scripts call `pnpm …` / `yarn …` themselves.
+      mkdir -p "$TOOLS/bin"
+      { printf '#!%s\nexec' "$BASH"; printf ' %q' "${pm_cmd[@]}"; printf ' "$@"\n'; } >"$TOOLS/bin/$pm"
+      chmod 700 "$TOOLS/bin/$pm"
+      export PATH="$TOOLS/bin:$PATH"
+    fi
     start_cmd=("${pm_cmd[@]}" "${start_args[@]}")
     step install
     install_budget="${MIMETIC_LANE_INSTALL_TIMEOUT_S:-600}"

@@ -28,7 +28,7 @@ from mimetic.lanes.claims import claim_problem, confine_to_origin, is_png, lane_
 from mimetic.lanes.env import git_base_url, host_basics
 from mimetic.lanes.processes import lane_pids, stop_lane_processes
 from mimetic.lanes.sandbox import INSTALL_HINT, bwrap_problem, find_bwrap, runtime_paths, sandbox_command
-from mimetic.lanes.setup_actor import write_credentials
+from mimetic.lanes.setup_actor import CREDENTIALS_FILE, write_credentials
 from mimetic.lanes.substrate import LaneSpec
 from mimetic.lanes.untrusted import list_lane_dir, read_lane_file
 from mimetic.project import Project
@@ -168,6 +168,8 @@ class LocalSandbox:
         if self._browser is not None:
             self._browser.__exit__(None, None, None)
         stop_lane_processes(self.marker, process.pid if process else None)
+        # A lane that died before its setup-actor step leaves no credential behind, even with --keep.
+        (self.root / CREDENTIALS_FILE).unlink(missing_ok=True)
         if process is not None:
             # Killing bwrap ends its pid namespace, so a process that dropped the marker (`env -i setsid ...`) dies too.
             if self._bwrap is not None and process.poll() is None:

