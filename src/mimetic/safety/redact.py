@@ -236,13 +236,27 @@ class Redactor:
         return value
 
 
+_shared: Redactor | None = None
+_SHARED_SEEN_LIMIT = 50_000  # distinct strings remembered by the shared redactor before it starts afresh
+
+
+def _shared_redactor() -> Redactor:
+    """One redactor for the one-off `redact_text`/`redact_value` calls of this process (a `feedback list`
+    compacts the same reason for 3,000 lanes), replaced as soon as the known secrets change."""
+    global _shared
+    shared = _shared
+    if shared is None or not shared.current or len(shared._seen) > _SHARED_SEEN_LIMIT:
+        shared = _shared = Redactor()
+    return shared
+
+
 def redact_text(text: str) -> str:
-    return Redactor().text(text)
+    return _shared_redactor().text(text)
 
 
 def redact_value(value: Any) -> Any:
     """Redact every string inside a JSON-like value (keys included)."""
-    return Redactor().value(value)
+    return _shared_redactor().value(value)
 
 
 def find_secrets(text: str) -> list[str]:
