@@ -6,6 +6,7 @@ after the other, so a burst of load on a shared machine hits both sides alike an
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -38,6 +39,27 @@ def run_quiet(*argv: str, cwd: str | None = None, executable: str | None = None)
         subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     return call
+
+
+def measured(command: list[str], *, cwd: str | None = None, env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak resident memory (MiB) and CPU seconds (user + system) of one child process (its
+    own rusage, from wait4). On a loaded machine the CPU time is the steadier figure."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{' '.join(command)} exited {child.returncode}")
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def source_tree_env(src: str | None) -> dict[str, str] | None:
+    """The environment that makes `python -m mimetic` import mimetic from another checkout's src/ (a
+    'before' tree, e.g. `git worktree add /tmp/before <commit>`), for side-by-side comparisons."""
+    if not src:
+        return None
+    return {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
 
 
 def console_script(name: str = "mimetic") -> str:

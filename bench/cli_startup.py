@@ -1,23 +1,73 @@
-"""CLI start-up: `mimetic --help` against `python -c "import typer"`, medians side by side (budget 1.5x).
+"""CLI start-up: `mimetic --help` against `python -c "import typer"`, medians side by side (budget 1.5x),
+and the contract path against mimetic-cli 0.1.5 (issue 18, acceptance 6).
 
-    python bench/cli_startup.py [--repeat 15]
+    python bench/cli_startup.py [--repeat 15] [--node /usr/bin/node --original /tmp/humanish/dist/cli.js]
 
 `mimetic --help` is the installed console script beside this interpreter; `python -m mimetic --help`
-is shown too. Exits 1 when the console script is over budget.
+is shown too. The contract path is `run --dry-run --json --sims 4` and `lab run oss --dry-run --json
+--no-open`, each in a fresh temp project. Given `--node` and the original's built `dist/cli.js`, the
+same commands of the original run in turns with ours and the ratio ours / original is printed (budget
+1.0: no slower); otherwise the ratio to our own `--help` is printed. Exits 1 when a budget is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 from _timing import console_script, row, run_quiet, side_by_side, verdict
 
 BUDGET = 1.5
+CONTRACT_PATH = {"run --dry-run --json --sims 4": ("run", "--dry-run", "--json", "--sims", "4"),
+                 "lab run oss --dry-run --json --no-open": ("lab", "run", "oss", "--dry-run", "--json", "--no-open")}
+
+
+def project(root: str, name: str, init: list[str], labs_from: Path | None = None) -> str:
+    """A project initialised by the tool itself (and given the original's own labs, which 0.1.5 reads from
+    mimetic/labs/ rather than bundling them)."""
+    path = Path(root) / name
+    path.mkdir()
+    subprocess.run(init, cwd=path, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if labs_from is not None:
+        for lab in labs_from.glob("*.yaml"):
+            shutil.copy(lab, path / "mimetic" / "labs" / lab.name)
+    return str(path)
+
+
+def contract_path(repeat: int, node: str | None, original: str | None) -> bool:
+    ok = True
+    mimetic = console_script()
+    with tempfile.TemporaryDirectory(prefix="mimetic-bench-") as root:
+        ours = project(root, "ours", [mimetic, "init", "--yes", "--json"])
+        theirs = project(root, "theirs", [node, original, "init", "--yes", "--json"],
+                         Path(original).resolve().parents[1] / "mimetic" / "labs") if node and original else None
+        for label, argv in CONTRACT_PATH.items():
+            calls = {f"mimetic {label}": run_quiet(*argv, cwd=ours, executable=mimetic),
+                     "mimetic --help": run_quiet("--help", executable=mimetic)}
+            if theirs:
+                calls[f"mimetic-cli 0.1.5 {label}"] = run_quiet(original, *argv, cwd=theirs, executable=node)
+            medians = side_by_side(calls, repeat=repeat)
+            for name, seconds in medians.items():
+                row(f"{name} (median of {repeat})", seconds)
+            if theirs:
+                ratio = medians[f"mimetic {label}"] / medians[f"mimetic-cli 0.1.5 {label}"]
+                print(f"{label}: ours / mimetic-cli 0.1.5 = {ratio:.2f}x (budget 1.0)")
+                ok = verdict(f"{label} no slower than 0.1.5", ratio <= 1.0) and ok
+            else:
+                print(f"{label}: ours / our --help = {medians[f'mimetic {label}'] / medians['mimetic --help']:.2f}x "
+                      "(give --node and --original for the comparison with 0.1.5)")
+    return ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--node", help="Node 20 to run the original with (e.g. /usr/bin/node)")
+    parser.add_argument("--original", help="mimetic-cli 0.1.5's built dist/cli.js")
+    parser.add_argument("--contract-repeat", type=int, default=7)
     args = parser.parse_args()
     medians = side_by_side({
         "python -c 'import typer'": run_quiet("-c", "import typer"),
@@ -30,7 +80,9 @@ def main() -> int:
             "" if seconds is baseline else f"{seconds / baseline:.2f}x import typer")
     ratio = medians["mimetic --help"] / baseline
     print(f"ratio mimetic --help / import typer: {ratio:.2f}x (budget {BUDGET}x)")
-    return 0 if verdict("cli start-up", ratio <= BUDGET) else 1
+    ok = verdict("cli start-up", ratio <= BUDGET)
+    ok = contract_path(args.contract_repeat, args.node, args.original) and ok
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

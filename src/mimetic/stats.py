@@ -1,6 +1,7 @@
 """Roll-ups across runs for `mimetic stats`: cost, tokens, outcomes and durations.
 
-Reads each run's `run.json` (tolerantly: only the fields it needs) and its `actors/*.json` reports.
+Reads each run's summary from the run index (or its `run.json`, tolerantly, when the index has no
+current entry for it: `bundle.run_index`) and its `actors/*.json` reports.
 A run with no actor made no model calls, so its cost is a known 0. An actor whose model has no
 rate makes its run's cost unknown, and then the total is unknown too (`costUsd: null`); the known
 part is still reported as `knownCostUsd`.
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mimetic.bundle.store import readable_run_id
+from mimetic.bundle.run_index import indexed_runs, iso_moment as _moment
 from mimetic.contracts.evidence import ActorReport, TokenUsage
 from mimetic.contracts.stats import DurationStats, DurationSummary, ModelStats, RunStats, StatsResult
 from mimetic.contracts.study import OUTCOMES, PersonaTally, StudySummary, TaskTally
@@ -34,28 +35,6 @@ def parse_since(since: str | None) -> datetime | None:
         raise MimeticError("MIMETIC_INVALID_SINCE",
                            f"--since must be an ISO date or date-time (for example 2026-01-31), got {since!r}.")
     return moment
-
-
-def _moment(value: Any) -> datetime | None:
-    """An ISO date or date-time as an aware datetime (UTC when it names no zone); None when it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _run_duration_ms(data: dict[str, Any]) -> int | None:
-    """From `createdAt` to the last event or lifecycle mark the bundle recorded."""
-    start = _moment(data.get("createdAt"))
-    marks = [_moment(entry.get("at")) for key in ("events", "lifecycle") for entry in data.get(key) or []
-             if isinstance(entry, dict)]
-    marks = [m for m in marks if m is not None]
-    if start is None or not marks:
-        return None
-    return max(0, int((max(marks) - start).total_seconds() * 1000))
 
 
 def _actor_reports(run_dir: Path, warnings: list[str]) -> list[ActorReport]:
@@ -108,37 +87,28 @@ def collect_stats(project: Project, *, lab: str | None = None, since: str | None
     studies: list[StudySummary] = []
     reports: list[ActorReport] = []
     run_durations: list[int] = []
-    root = project.runs_dir
-    for run_dir in sorted(root.iterdir()) if root.is_dir() else []:
-        if not run_dir.is_dir() or not readable_run_id(run_dir.name):
-            continue
-        try:
-            data = read_json(run_dir / "run.json")
-            if not isinstance(data, dict):
-                raise ValueError("not an object")
-        except FileNotFoundError:
+    for run in indexed_runs(project):
+        if run.missing:
             continue  # a run still being created, or a stray directory
-        except (OSError, ValueError):
-            warnings.append(f"{run_dir.name}: run.json is not readable JSON; left out.")
+        if run.summary is None:
+            warnings.append(f"{run.run_id}: run.json is not readable JSON; left out.")
             continue
-        run_lab = data["lab"].get("id") if isinstance(data.get("lab"), dict) else None
-        if lab is not None and run_lab != lab:
+        summary, run_dir = run.summary, project.runs_dir / run.run_id
+        if lab is not None and summary.lab != lab:
             continue
-        created = _moment(data.get("createdAt"))
+        created = _moment(summary.created_at)
         if since_at is not None and (created is None or created < since_at):
             continue
         actors = _actor_reports(run_dir, warnings)
         reports += actors
-        duration = _run_duration_ms(data)
-        if duration is not None:
-            run_durations.append(duration)
-        review = data.get("review") if isinstance(data.get("review"), dict) else {}
-        study = _study(run_dir.name, data.get("study"), warnings)
+        if summary.duration_ms is not None:
+            run_durations.append(summary.duration_ms)
+        study = _study(run.run_id, summary.study, warnings)
         if study is not None:
             studies.append(study)
         runs.append(RunStats(
-            run_id=run_dir.name, created_at=data.get("createdAt"), lab=run_lab, mode=data.get("mode"),
-            verdict=review.get("verdict"), duration_ms=duration, actors=len(actors),
+            run_id=run.run_id, created_at=summary.created_at, lab=summary.lab, mode=summary.mode,
+            verdict=summary.verdict, duration_ms=summary.duration_ms, actors=len(actors),
             actor_statuses=dict(Counter(a.status for a in actors)),
             tokens=_token_sum(_tokens(a) for a in actors),
             cost_usd=_sum_costs([_cost(a) for a in actors])))

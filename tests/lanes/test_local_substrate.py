@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures.git_repos import BLANK_APP, ENV_DUMP_APP, SLOW_APP, TODO_APP, make_mirror
+from fixtures.git_repos import BLANK_APP, ENV_DUMP_APP, SLOW_APP, TODO_APP, TODO_SERVER, make_mirror
 from fixtures.processes import lane_processes
 
 from conftest import CHROMIUM
@@ -107,6 +107,38 @@ def test_blocked_and_failed_lanes_leave_others_running_and_no_secret_reaches_any
     assert not any(value in result.stdout for value in canaries.values())
     assert not lane_processes(project)
     assert cli("verify", "--run", "mixed", "--json").json()["ok"]
+
+
+# Reads every process's environment it can see (the sandbox's first process included) and the lane folder's
+# files, and prints them into its app log before serving the todo page.
+PROC_SNOOP_APP = {
+    "package.json": ENV_DUMP_APP["package.json"],
+    "server.js": ('const fs = require("fs"); const seen = [];\n'
+                  'for (const pid of fs.readdirSync("/proc")) if (/^\\d+$/.test(pid)) {\n'
+                  '  try { seen.push(fs.readFileSync(`/proc/${pid}/environ`, "latin1")); } catch (e) {} }\n'
+                  'const root = process.env.MIMETIC_LANE_ROOT;\n'
+                  'for (const f of fs.readdirSync(root)) { try { seen.push(fs.readFileSync(`${root}/${f}`, "latin1")); }'
+                  ' catch (e) {} }\n'
+                  'console.log("SNOOP " + seen.join("|"));\n' + TODO_SERVER),
+}
+
+
+def test_a_private_repos_github_token_never_reaches_the_lanes_processes_or_files(cli, project, mirror, monkeypatch):
+    from mimetic.lanes import preflight
+
+    token = "canary-private-gh-7c21e5a9d4"
+    monkeypatch.setenv("GH_TOKEN", token)
+    # The preflight says the repo needed the token, so the lane is handed it for its clone.
+    monkeypatch.setattr(preflight, "check_repo_access", lambda slugs, **_: {
+        slug: preflight.RepoAccess(slug, True, with_token=True) for slug in slugs})
+    mirror.add("acme/secret-app", PROC_SNOOP_APP)
+    result = cli("lab", "run", "oss", "--substrate", "local", "--repos", "acme/secret-app", "--count", "1",
+                 "--keep", "--run-id", "private", "--json")
+    assert result.json()["sandboxes"][0]["completionStatus"] == "passed", result.stdout
+    app_log = (project / ".mimetic/tmp/oss-meta/private/oss-01/app.log").read_text(errors="replace")
+    assert "SNOOP " in app_log and "MIMETIC_LANE_ROOT=" in app_log  # it really read the environments it could see
+    leaks = [path for path in (project / ".mimetic").rglob("*") if path.is_file() and token.encode() in path.read_bytes()]
+    assert leaks == []
 
 
 def test_ctrl_c_mid_run_exits_130_stops_every_lane_process_and_leaves_a_verifiable_bundle(project, mirror):

@@ -166,20 +166,21 @@ def test_a_busy_port_is_reported_not_crashed_on(project):
 
 
 def test_a_run_json_rewritten_while_the_data_builds_is_picked_up_by_the_next_request(project, monkeypatch):
+    from mimetic.observer.live_model import LiveModel
     from mimetic.observer.server import RunView
 
     store, bundle = make_observer_run(project)
     view = RunView(store)
     lane = bundle.streams[0].id
-    build = RunView._build
+    read = LiveModel._read
 
-    def build_then_runner_writes(self):
-        built = build(self)
-        monkeypatch.setattr(RunView, "_build", build)
+    def read_then_runner_writes(self):
+        changed = read(self)
+        monkeypatch.setattr(LiveModel, "_read", read)
         set_lane_status(store, lane, "failed", "App crashed on first click.")  # lands mid-request
-        return built
+        return changed
 
-    monkeypatch.setattr(RunView, "_build", build_then_runner_writes)
+    monkeypatch.setattr(LiveModel, "_read", read_then_runner_writes)
     assert next(s for s in view.data()["streams"] if s["id"] == lane)["status"] != "failed"
     assert next(s for s in view.data()["streams"] if s["id"] == lane)["status"] == "failed"
 

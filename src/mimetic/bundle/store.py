@@ -7,15 +7,17 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from mimetic.bundle.document import Document, Placement, document
 from mimetic.clock import now_iso
+from mimetic.contracts.base import Record
 from mimetic.contracts.bundle import TARGET_CWD_MARKER, LatestRun, Review, RunBundle
 from mimetic.errors import MimeticError
 from mimetic.project import Project, refuse_symlinked_planes
-from mimetic.safety.redact import redact_text, redact_value
+from mimetic.safety.redact import Redactor, redact_text, redact_value
 from mimetic.safety.regular import read_json
 from mimetic.safety.terminal import strip_controls
 
@@ -24,6 +26,8 @@ RUN_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,127}\Z")  # \Z: `$` would acce
 # (`dryrun-2026-06-05T05-01-02-003Z-…`) and it used --run-id verbatim. Never used for a new run.
 LEGACY_RUN_ID_PATTERN = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
 LEGACY_ID_RULE = "run id outside today's lower-case shape accepted for reading (0.1.5 id)"
+# run.json's big lists: written one compact record per line, each redacted and serialised once.
+BUNDLE_SLOTS = ("simulations", "streams", "events")
 LEGACY_CWD_RULE = "absolute cwd in run.json read as [target-cwd] (0.1.5 stored the absolute path)"
 
 
@@ -51,6 +55,45 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """`atomic_write_bytes` for a text given in pieces (a big document is never joined into one string)."""
+    _write_pieces([path], lambda handles: handles[0].writelines(chunks))
+
+
+def _write_document(path: Path, payload: tuple[Document, list[tuple[Path, Placement]]]) -> None:
+    doc, targets = payload
+
+    def fill(handles: list[Any]) -> None:
+        for handle, (_, placement) in zip(handles, targets):
+            handle.write(placement.literal(placement.around[0]))
+        for chunk in doc.chunks():
+            for handle, (_, placement) in zip(handles, targets):
+                handle.write(placement.piece(chunk))
+        for handle, (_, placement) in zip(handles, targets):
+            handle.write(placement.literal(placement.around[1]))
+
+    _write_pieces([target for target, _ in targets], fill)
+
+
+def _write_pieces(paths: list[Path], fill: Callable[[list[Any]], None]) -> None:
+    """Write-temp-then-rename for several text files filled together; none is left torn or half-made."""
+    temps: list[tuple[Any, str, Path]] = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps.append((os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp, path))
+        fill([handle for handle, _, _ in temps])
+        for handle, tmp, path in temps:
+            handle.close()
+            os.replace(tmp, path)
+    except BaseException:
+        for handle, tmp, _ in temps:
+            handle.close()
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
@@ -94,6 +137,7 @@ class RunStore:
         self.dir = project.runs_dir / run_id
         self._lock = threading.RLock()
         self._uncreated = False  # a new run whose directory this process has not made yet
+        self.bytes_written = 0
 
     @classmethod
     def new(cls, project: Project, run_id: str) -> "RunStore":
@@ -140,29 +184,69 @@ class RunStore:
         return self.path(relative)
 
     def write_json(self, relative: str, data: Any) -> Path:
-        return _write(self._target(relative), atomic_write_json, data)
+        return self._counted(_write(self._target(relative), atomic_write_json, data))
 
     def write_text(self, relative: str, text: str) -> Path:
-        return _write(self._target(relative), atomic_write_text, text)
+        return self._counted(_write(self._target(relative), atomic_write_text, text))
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
-        return _write(self._target(relative), atomic_write_bytes, data)
+        return self._counted(_write(self._target(relative), atomic_write_bytes, data))
 
     def append_line(self, relative: str, line: str) -> Path:
         """One redacted line appended with a single O_APPEND write and flushed to disk: a crash right
         after it still leaves the line, and readers never see half of it (ndjson journals)."""
-        return _write(self._target(relative), _append, (redact_text(line.rstrip("\n")) + "\n").encode("utf-8"))
+        data = (redact_text(line.rstrip("\n")) + "\n").encode("utf-8")
+        return self._counted(_write(self._target(relative), _append, data), len(data))
 
-    def write_bundle(self, bundle: RunBundle, *, markdown: str) -> None:
+    def write_document(self, doc: Document, *placements: Placement) -> list[Path]:
+        """A document whose pieces were redacted as they were made (`document()`), written piece by piece
+        to every placement in one pass (each file atomically)."""
+        paths = [self._target(placement.relative) for placement in placements]
+        _write(paths[0], _write_document, (doc, list(zip(paths, placements))))
+        return [self._counted(path) for path in paths]
+
+    def write_lines(self, relative: str, records: Iterable[Record], redactor: Redactor) -> Path:
+        """An ndjson file of records, each redacted as it is serialised."""
+        texts = redactor.json_records(r.model_dump_json(by_alias=True, exclude_none=r.OMIT_NONE) for r in records)
+        return self.write_redacted_lines(relative, texts)
+
+    def write_redacted_lines(self, relative: str, lines: Iterable[str], *, append: bool = False) -> Path:
+        """An ndjson file (or lines appended to one) of records `Redactor.json_records` serialised; no
+        control characters (a person may `cat` it). An append is one O_APPEND write, flushed to disk."""
+        text = (strip_controls(line) + "\n" for line in lines)
+        if append:
+            data = "".join(text).encode("utf-8")
+            return self._counted(_write(self._target(relative), _append, data), len(data))
+        return self._counted(_write(self._target(relative), atomic_write_chunks, text))
+
+    def _counted(self, path: Path, size: int | None = None) -> Path:
+        """Count the bytes this store wrote (`bytes_written`): what a live run's cost per change is judged by."""
+        with self._lock:
+            self.bytes_written += path.stat().st_size if size is None else size
+        return path
+
+    def write_bundle(self, bundle: RunBundle, *, markdown: str, redactor: Redactor | None = None) -> None:
         """run.json, review.json, review.md and events.ndjson together, each atomically.
 
-        Serialised under a lock because lanes on many threads report progress at once.
+        Each record is redacted and serialised once (`redactor`, shared with the Observer's write, scrubs
+        each distinct string once). Serialised under a lock because lanes on many threads report at once.
         """
+        redactor = redactor or Redactor()
         with self._lock:
             self.write_json("review.json", bundle.review.to_json())
             self.write_text("review.md", markdown)
-            self.write_text("events.ndjson", "".join(json.dumps(e.to_json()) + "\n" for e in bundle.events))
-            self.write_json("run.json", bundle.to_json())
+            self.write_lines("events.ndjson", bundle.events, redactor)
+            self.write_document(document(bundle, BUNDLE_SLOTS, redactor, indent=2), Placement("run.json"))
+
+    def record_summary(self, summary: Any) -> None:
+        """Index this run (`run_index`) after its last write, so `runs` and `stats` need not parse its
+        run.json. The index is a cache: when it cannot be written, the run is read in full instead."""
+        from mimetic.bundle.run_index import record_run
+
+        try:
+            record_run(self.project, self.dir, summary)
+        except OSError:
+            pass
 
     def point_latest(self) -> Path:
         latest = LatestRun(run_id=self.run_id, path=self.artifact_root, updated_at=now_iso())
@@ -242,21 +326,16 @@ def resolve_run(project: Project, run: str | None) -> RunStore:
 
 
 def list_runs(project: Project) -> list[dict[str, Any]]:
-    """Every run directory, newest first, with createdAt/mode read from its run.json (null if unreadable)."""
+    """Every run directory, newest first, with createdAt/mode/verdict from the run index or its run.json
+    (null if unreadable)."""
+    from mimetic.bundle.run_index import indexed_runs
+
     runs = []
-    if project.runs_dir.is_dir():
-        for child in project.runs_dir.iterdir():
-            if not child.is_dir() or not readable_run_id(child.name):
-                continue
-            created, mode, verdict = None, None, None
-            try:
-                data = read_json(child / "run.json")
-                created, mode = data.get("createdAt"), data.get("mode")
-                verdict = (data.get("review") or {}).get("verdict")
-            except (OSError, ValueError, AttributeError):
-                pass
-            runs.append({"runId": child.name, "createdAt": created, "mode": mode, "verdict": verdict,
-                         "path": f".mimetic/runs/{child.name}"})
+    for run in indexed_runs(project):
+        summary = run.summary
+        runs.append({"runId": run.run_id, "createdAt": summary.created_at if summary else None,
+                     "mode": summary.mode if summary else None, "verdict": summary.verdict if summary else None,
+                     "path": f".mimetic/runs/{run.run_id}"})
     runs.sort(key=lambda r: (r["createdAt"] or "", r["runId"]), reverse=True)
     return runs
 

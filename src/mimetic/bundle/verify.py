@@ -32,15 +32,19 @@ def referenced_paths(bundle: RunBundle) -> list[tuple[str, str, bool]]:
 
 def _check_paths(store: RunStore, bundle: RunBundle) -> list[Check]:
     outside, missing = [], []
+    checked: dict[tuple[str, bool], tuple[bool, bool]] = {}  # every lane names run.json, review.md, ...: check once
     for owner, path, must_exist in referenced_paths(bundle):
-        try:  # the store's own containment rule, so a symlink out of the run is outside too
-            target = store.path(path) if path else None
-        except MimeticError:
-            target = None
-        if target is None:
+        if (path, must_exist) not in checked:
+            try:  # the store's own containment rule, so a symlink out of the run is outside too
+                target = store.path(path) if path else None
+            except MimeticError:
+                target = None
+            absent = target is not None and must_exist and (not target.is_file() or target.stat().st_size == 0)
+            checked[path, must_exist] = (target is None, absent)
+        is_outside, absent = checked[path, must_exist]
+        if is_outside:
             outside.append(f"{owner}: {path}")
-            continue
-        if must_exist and (not target.is_file() or target.stat().st_size == 0):
+        elif absent:
             missing.append(path)
     checks = [
         Check(name="artifact paths contained", ok=not outside,

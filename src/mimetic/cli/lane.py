@@ -14,10 +14,21 @@ from mimetic.cli._options import JsonOpt
 
 
 class LaneTable:
-    """Human mode: a rich live table of lanes on stderr (never on stdout, which --json owns)."""
+    """Human mode: a rich live table of lanes on stderr (never on stdout, which --json owns).
+
+    The board reports the rows that changed. Up to `WINDOW` lanes every row is shown; above that, a
+    bounded window (the running lanes, then the most recently changed ones) and the totals per status,
+    so a redraw costs the same at 10,000 lanes as at 40."""
+
+    WINDOW = 40
+    ACTIVE = frozenset({"preparing", "running"})
 
     def __init__(self) -> None:
         self._live = None
+        self._rows: dict[str, dict] = {}  # by sim id, in lane order
+        self._changed: dict[str, None] = {}  # sim ids, least recently changed first (at most WINDOW)
+        self._active: dict[str, None] = {}  # sim ids of running lanes
+        self._counts: dict[str, int] = {}  # lanes per status
 
     def __enter__(self) -> LaneTable:
         from rich.live import Live
@@ -33,13 +44,48 @@ class LaneTable:
             self._live.__exit__(*exc)
 
     def __call__(self, rows: list[dict]) -> None:
+        for row in rows:
+            sim_id, status = row["sim_id"], row["status"]
+            old = self._rows.get(sim_id)
+            if old is not None:
+                self._counts[old["status"]] -= 1
+            self._counts[status] = self._counts.get(status, 0) + 1
+            self._rows[sim_id] = row
+            self._changed.pop(sim_id, None)
+            self._changed[sim_id] = None
+            if status in self.ACTIVE:
+                self._active[sim_id] = None
+            else:
+                self._active.pop(sim_id, None)
+        while len(self._changed) > self.WINDOW:
+            del self._changed[next(iter(self._changed))]
+        if self._live is not None:
+            self._live.update(self.table())
+
+    def window(self) -> list[dict]:
+        """The rows shown: all of them up to WINDOW lanes, else running lanes first, then recent changes."""
+        if len(self._rows) <= self.WINDOW:
+            return list(self._rows.values())
+        shown = dict.fromkeys(list(self._active)[: self.WINDOW])
+        for sim_id in reversed(self._changed):
+            if len(shown) >= self.WINDOW:
+                break
+            shown[sim_id] = None
+        return [self._rows[sim_id] for sim_id in shown]
+
+    def totals(self) -> str:
+        counts = sorted((status, count) for status, count in self._counts.items() if count)
+        return f"{len(self._rows)} lanes: " + ", ".join(f"{count} {status}" for status, count in counts)
+
+    def table(self):
         from rich.table import Table
 
-        table = Table("lane", "repo", "status", "progress", "step", title="mimetic lanes")
+        rows = self.window()
+        caption = self.totals() + ("" if len(rows) == len(self._rows) else f" (showing {len(rows)}: running and recently changed)")
+        table = Table("lane", "repo", "status", "progress", "step", title="mimetic lanes", caption=caption)
         for row in rows:
             table.add_row(row["sim_id"], row["label"], row["status"], f"{row['progress']}%", row["step"][:80])
-        if self._live is not None:
-            self._live.update(table)
+        return table
 
 
 def register(app: typer.Typer) -> None:

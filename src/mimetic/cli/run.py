@@ -99,9 +99,11 @@ def register(app: typer.Typer) -> None:
                 raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--require only applies to --study.")
             if scenario is not None:
                 raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--scenario needs --app-url (the app it should use).")
-            from mimetic.labs.local_codex import LOCAL_CODEX_KINDS, requested_kind
+            codex, codex_kinds = None, ()
+            if not dry_run or actor is not None:  # a plain dry run starts no Codex actor: it skips their imports
+                from mimetic.labs.local_codex import LOCAL_CODEX_KINDS as codex_kinds, requested_kind
 
-            codex = requested_kind(actor, dry_run, os.environ)
+                codex = requested_kind(actor, dry_run, os.environ)
             if codex is not None:
                 from mimetic.labs.local_codex import run_local_codex
 
@@ -110,7 +112,7 @@ def register(app: typer.Typer) -> None:
                 return Outcome(result.to_json(), exit_code=exit_code, human=print_run)
             if actor in ("openai-cua", "explore", "auto") or persona is not None:
                 raise MimeticError("MIMETIC_APP_URL_OPTION_CONFLICT", "--actor and --persona need --app-url (the app to use).")
-            if actor is not None and actor not in LOCAL_CODEX_KINDS:  # with --dry-run a Codex actor waits (0.1.5)
+            if actor is not None and actor not in codex_kinds:  # with --dry-run a Codex actor waits (0.1.5)
                 raise MimeticError("MIMETIC_UNSUPPORTED_ACTOR", f"--actor {actor} is not an actor here (use openai-cua or explore).")
             if not dry_run:
                 raise MimeticError(

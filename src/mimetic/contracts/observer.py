@@ -130,6 +130,10 @@ class ObserverData(Record):
     # Exports only: filesystem artifacts (setup quality) inlined by run-relative path, so the
     # Files tab renders them with no server.
     inline_artifacts: dict[str, Any] | None = None
+    # Served only: the version of the data this answer brings the page up to (a poll names it as
+    # `?since=`), and whether the answer holds only the lanes and events changed since then.
+    cursor: int | None = None
+    partial: bool | None = None
 
 
 class ObserverResult(Record):

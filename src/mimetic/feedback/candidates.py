@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from mimetic.bundle.store import RunStore, review_markdown
 from mimetic.contracts.bundle import TERMINAL_STATUSES, RunBundle, Simulation, Stream
@@ -41,6 +42,38 @@ EXPECTATION = {  # browser assertion kind -> how a maintainer reads the expectat
     "stateChanged": "The state changes: {}.", "rendered": "The page renders: {}.", "http": "The app answers with HTTP {}.",
 }
 AUTH_WORDS = ("auth", "api key", "401", "403", "quota", "credential", "unauthori")
+
+
+@dataclass(frozen=True)
+class EnvironmentFailure:
+    """An environment failure the first matching log line reveals, and the candidate it becomes."""
+
+    kind: str
+    patterns: Any
+    severity: str
+    next_state: str
+    summary: str  # after "<lane>: "
+    expected: str
+    quotes_line: bool  # the summary ends with the matching line
+    logs: bool  # the lane's logs are the evidence
+    rerun: bool  # rerunning the lane proves the fix
+
+
+ENVIRONMENT_FAILURES = (
+    EnvironmentFailure("clone-failed", CLONE_FAILURE, "high", "target-app-setup", "the repository could not be cloned",
+                       "The lane clones the repository (anonymously for a public one) and checks it out.",
+                       quotes_line=True, logs=True, rerun=True),
+    EnvironmentFailure("dependency-install", DEPENDENCY_FAILURE, "high", "target-app-setup", "dependency install failed",
+                       "Dependencies install with the package manager the lockfile names.",
+                       quotes_line=True, logs=True, rerun=True),
+    EnvironmentFailure("sandbox-launch", SANDBOX_FAILURE, "high", "watch", "the sandbox or browser did not launch",
+                       "The lane's sandbox and browser start and stay connected for the whole scenario.",
+                       quotes_line=False, logs=False, rerun=True),
+    EnvironmentFailure("provider-credentials", CREDENTIALS_MISSING, "low", "actor-auth",
+                       "the lane waited for provider credentials",
+                       "The provider keys the lane needs are loaded (for example with --env-file).",
+                       quotes_line=False, logs=False, rerun=False),
+)
 
 
 def common_proof(run_id: str) -> list[str]:
@@ -270,34 +303,14 @@ class Lane:
         # The tool's own lines (the log tail) first: they quote the error; the reason only summarises it.
         texts = [t for t in (completion.log_tail, completion.reason, completion.app_reason, completion.visual_reason) if t]
         found = []
-        line = first_match(CLONE_FAILURE, texts)
-        if line:
-            found.append(self.candidate(
-                "clone-failed", "environment", "high", "target-app-setup",
-                summary=f"{self.label}: the repository could not be cloned - {line}",
-                expected="The lane clones the repository (anonymously for a public one) and checks it out.",
-                actual=line, evidence=self.log_evidence(), proof=["mimetic doctor --json", *self.rerun_proof()]))
-        line = first_match(DEPENDENCY_FAILURE, texts)
-        if line:
-            found.append(self.candidate(
-                "dependency-install", "environment", "high", "target-app-setup",
-                summary=f"{self.label}: dependency install failed - {line}",
-                expected="Dependencies install with the package manager the lockfile names.",
-                actual=line, evidence=self.log_evidence(), proof=["mimetic doctor --json", *self.rerun_proof()]))
-        line = first_match(SANDBOX_FAILURE, texts)
-        if line:
-            found.append(self.candidate(
-                "sandbox-launch", "environment", "high", "watch",
-                summary=f"{self.label}: the sandbox or browser did not launch",
-                expected="The lane's sandbox and browser start and stay connected for the whole scenario.",
-                actual=line, evidence=[], proof=["mimetic doctor --json", *self.rerun_proof()]))
-        line = first_match(CREDENTIALS_MISSING, texts)
-        if line:
-            found.append(self.candidate(
-                "provider-credentials", "environment", "low", "actor-auth",
-                summary=f"{self.label}: the lane waited for provider credentials",
-                expected="The provider keys the lane needs are loaded (for example with --env-file).",
-                actual=line, evidence=[], proof=["mimetic doctor --json"]))
+        for failure in ENVIRONMENT_FAILURES:
+            line = first_match(failure.patterns, texts)
+            if line:
+                found.append(self.candidate(
+                    failure.kind, "environment", failure.severity, failure.next_state,
+                    summary=f"{self.label}: {failure.summary}" + (f" - {line}" if failure.quotes_line else ""),
+                    expected=failure.expected, actual=line, evidence=self.log_evidence() if failure.logs else [],
+                    proof=["mimetic doctor --json", *(self.rerun_proof() if failure.rerun else [])]))
         return found
 
     def lane_outcome(self) -> Iterator[FeedbackCandidate]:

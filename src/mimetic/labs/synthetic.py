@@ -103,11 +103,15 @@ def build_synthetic_bundle(project: Project, run_id: str, sims: int, lab: LabRef
 
 
 def write_run(store: RunStore, bundle: RunBundle, extra_sections: dict[str, list[str]] | None = None) -> None:
+    from mimetic.bundle.run_index import summary_of_bundle
     from mimetic.observer.render import write_observer
+    from mimetic.safety.redact import Redactor
 
-    store.write_bundle(bundle, markdown=review_markdown(bundle, extra_sections))
-    write_observer(store, bundle)
+    redactor = Redactor()  # one redaction of each distinct string for run.json and the Observer both
+    store.write_bundle(bundle, markdown=review_markdown(bundle, extra_sections), redactor=redactor)
+    write_observer(store, bundle, redactor)
     store.point_latest()
+    store.record_summary(summary_of_bundle(bundle))
 
 
 def run_result(store: RunStore, bundle: RunBundle, warnings: list[str], *, ok: bool = True, lab: str | None = None) -> RunResult:

@@ -21,7 +21,10 @@ FORWARDED_FLAGS = (
     # The setup actor's opt-in, command and wall time (lanes/setup_actor.py); its credential never travels here.
     "MIMETIC_ENABLE_LOCAL_CODEX_EXEC", "MIMETIC_CODEX_ACTOR_COMMAND", "MIMETIC_CODEX_ACTOR_TIMEOUT_MS",
 )
-PRIVATE_TOKEN_NAME = "MIMETIC_GITHUB_TOKEN"
+PRIVATE_TOKEN_NAME = "MIMETIC_GITHUB_TOKEN"  # host-side only: a local lane receives the token as TOKEN_FILE
+# An environment variable stays readable in /proc/<pid>/environ of the process it started with (the sandbox's
+# first process) whatever the script unsets; a file the bootstrap deletes before any repo code runs does not.
+TOKEN_FILE = ".github-token"
 
 
 def bootstrap_script() -> str:
@@ -45,3 +48,10 @@ def bootstrap_inputs(*, slug: str, nested_run_id: str, private: bool, token: str
         inputs[PRIVATE_TOKEN_NAME] = token
     return inputs
 
+
+
+def write_secret_file(path: Path, text: str) -> None:
+    """A secret handed to a lane as a new 0600 file (never through a symlink, never over an existing file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)

@@ -32,8 +32,9 @@
 #                                  the setup actor (lanes/setup_actor.py): opt-in, command, wall time; its
 #                                  credential arrives only as <root>/setup-actor-credentials.json, taken and
 #                                  deleted by the setup-actor step (and by the EXIT trap if never reached)
-#   MIMETIC_GITHUB_TOKEN           private: copied into an unexported shell variable and unset at once; it
-#                                  reaches git only through an askpass helper that reads it from git's env
+#   <root>/.github-token           private (a file, never the environment): read into an unexported shell
+#                                  variable and deleted before any repo code runs; it reaches git only
+#                                  through an askpass helper that reads it from git's env
 set -u -o pipefail
 umask 077
 
@@ -47,7 +48,11 @@ STATE="$ROOT/lane-state.txt"
 APP_LOG="$ROOT/app.log"
 NESTED_DIR="$REPO/.mimetic/runs/$NESTED_RUN_ID"
 
-_github_token="${MIMETIC_GITHUB_TOKEN:-}"
+_github_token=""
+if [ -f "${MIMETIC_LANE_ROOT:-}/.github-token" ] && [ ! -L "$MIMETIC_LANE_ROOT/.github-token" ]; then
+  _github_token="$(cat "$MIMETIC_LANE_ROOT/.github-token")"
+fi
+rm -f "${MIMETIC_LANE_ROOT:-}/.github-token"
 unset MIMETIC_GITHUB_TOKEN OPENAI_API_KEY CODEX_API_KEY CODEX_ACCESS_TOKEN E2B_API_KEY GH_TOKEN GITHUB_TOKEN GITHUB_PAT
 
 mkdir -p "$ROOT" && cd "$ROOT" || exit 1

@@ -24,6 +24,7 @@ from mimetic.actors.computer import Computer
 from mimetic.bundle.store import atomic_write_bytes
 from mimetic.contracts.lanes import BootstrapCompletion
 from mimetic.errors import MimeticError
+from mimetic.lanes.bootstrap import PRIVATE_TOKEN_NAME, TOKEN_FILE, write_secret_file
 from mimetic.lanes.claims import (
     ClaimCheck, HostLook, check_claim, confine_to_origin, is_png, lane_app_url, look_at_app, loopback_port, same_origin,
 )
@@ -84,6 +85,9 @@ class LocalSandbox:
             **{name: str(self.root / relative) for name, relative in CACHE_ENV.items()},
         }
         command = ["bash", str(script_path)]
+        token = lane_env.pop(PRIVATE_TOKEN_NAME, None)
+        if token:
+            write_secret_file(self.root / TOKEN_FILE, token)
         write_credentials(self.root)  # the setup actor's, under its opt-in only (lanes/setup_actor.py)
         if self._bwrap is not None:
             lane_env["TMPDIR"] = "/tmp"  # the sandbox's private tmpfs
@@ -188,8 +192,9 @@ class LocalSandbox:
         if self._browser is not None:
             self._browser.__exit__(None, None, None)
         stop_lane_processes(self.marker, process.pid if process else None)
-        # A lane that died before its setup-actor step leaves no credential behind, even with --keep.
-        (self.root / CREDENTIALS_FILE).unlink(missing_ok=True)
+        # A lane that died before its bootstrap took them leaves no credential behind, even with --keep.
+        for secret in (CREDENTIALS_FILE, TOKEN_FILE):
+            (self.root / secret).unlink(missing_ok=True)
         if process is not None:
             # Killing bwrap ends its pid namespace, so a process that dropped the marker (`env -i setsid ...`) dies too.
             if self._bwrap is not None and process.poll() is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -57,12 +57,11 @@ def fan_out(
 
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="mimetic-lane")
     futures: dict[Future[R], int] = {pool.submit(guarded, i, item): i for i, item in enumerate(items)}
-    pending = set(futures)
     try:
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in done:
-                results[futures[future]] = future.result()
+        # as_completed waits on every future once; a `wait(pending, FIRST_COMPLETED)` loop would hook and
+        # unhook every pending future at each completion, quadratic in the lane count.
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
     except KeyboardInterrupt:
         interrupted = True
         stop.set()

@@ -26,6 +26,7 @@ from mimetic.actors.codex_command import COMMAND_ENV, TIMEOUT_ENV, actor_timeout
 from mimetic.actors.codex_exec import ENABLE_ENV, default_argv
 from mimetic.bundle.store import atomic_write_bytes
 from mimetic.errors import MimeticError
+from mimetic.lanes.bootstrap import write_secret_file
 from mimetic.lanes.untrusted import read_lane_file
 
 CREDENTIALS_FILE = "setup-actor-credentials.json"
@@ -87,10 +88,7 @@ def write_credentials(lane_root: Path, environ: Mapping[str, str] | None = None)
     credentials = {name: value for name, value in found.items() if value}
     if not credentials:
         return False
-    path = lane_root / CREDENTIALS_FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(credentials, out)
+    write_secret_file(lane_root / CREDENTIALS_FILE, json.dumps(credentials))
     return True
 
 

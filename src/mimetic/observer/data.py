@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from mimetic.bundle.store import contained, is_relative_path
@@ -121,7 +122,8 @@ def _timelines(bundle: RunBundle) -> dict[str, list[RunEvent]]:
     return per_stream
 
 
-def _lane(run_dir: Path, stream: Stream, sim, timeline: list[RunEvent]) -> ObserverStream:
+def observer_lane(run_dir: Path, stream: Stream, sim, timeline: list[RunEvent]) -> ObserverStream:
+    """One lane of the page: its stream, simulation, actor summary and the last events of its timeline."""
     tail = stream.terminal.tail if stream.terminal else ""
     shot = screenshot_path(stream)
     return ObserverStream(
@@ -134,11 +136,17 @@ def _lane(run_dir: Path, stream: Stream, sim, timeline: list[RunEvent]) -> Obser
     )
 
 
-def build_observer_data(run_dir: Path, bundle: RunBundle) -> ObserverData:
+def observer_lanes(run_dir: Path, bundle: RunBundle) -> Iterator[ObserverStream]:
+    """The page's lanes, one at a time (a 10,000-lane page is written lane by lane)."""
     sims = {sim.id: sim for sim in bundle.simulations}
     timelines = _timelines(bundle)
-    lanes = [_lane(run_dir, s, sims.get(s.sim_id), timelines.get(s.id, [])) for s in bundle.streams]
-    statuses = [lane.status for lane in lanes]
+    return (observer_lane(run_dir, s, sims.get(s.sim_id), timelines.get(s.id, [])) for s in bundle.streams)
+
+
+def observer_head(bundle: RunBundle) -> ObserverData:
+    """Everything of the page's data but its lanes (`streams` empty): run, totals, events, links."""
+    statuses = [stream.status for stream in bundle.streams]
+    tones = [TONES.get(status, "queued") for status in statuses]
     review = bundle.review
     run = ObserverRun(
         run_id=bundle.run_id, mode=bundle.mode, status=review.verdict,
@@ -149,8 +157,9 @@ def build_observer_data(run_dir: Path, bundle: RunBundle) -> ObserverData:
         study=bundle.study,
     )
     summary = ObserverSummary(
-        streams=len(lanes), by_kind={kind: 0 for kind in KIND_LABELS} | dict(Counter(s.kind for s in lanes)),
-        by_status=dict(Counter(statuses)), by_tone=dict(Counter(lane.tone for lane in lanes)),
+        streams=len(statuses),
+        by_kind={kind: 0 for kind in KIND_LABELS} | dict(Counter(s.kind for s in bundle.streams)),
+        by_status=dict(Counter(statuses)), by_tone=dict(Counter(tones)),
         active=sum(s in ACTIVE for s in statuses), blocked=sum(s in BLOCKED for s in statuses),
         failed=sum(s == "failed" for s in statuses),
         warnings=sum(e.level == "warn" for e in bundle.events), events=len(bundle.events),
@@ -163,7 +172,13 @@ def build_observer_data(run_dir: Path, bundle: RunBundle) -> ObserverData:
         ArtifactLink(label="Observer data", href="observer-data.json", kind="observer"),
     ]
     return ObserverData(
-        generated_at=now_iso(), run=run, summary=summary, streams=lanes, events=bundle.events[-EVENTS_LIMIT:],
+        generated_at=now_iso(), run=run, summary=summary, streams=[], events=bundle.events[-EVENTS_LIMIT:],
         artifact_links=links, public_safety=PublicSafety(note=PUBLIC_SAFETY_NOTE),
         raw=ObserverRaw(bundle_schema=bundle.schema_, artifact_root=bundle.artifact_root),
     )
+
+
+def build_observer_data(run_dir: Path, bundle: RunBundle) -> ObserverData:
+    data = observer_head(bundle)
+    data.streams = list(observer_lanes(run_dir, bundle))
+    return data

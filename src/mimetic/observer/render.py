@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import secrets
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from mimetic.bundle.document import Placement, compact, document, script_safe
 from mimetic.bundle.store import RunStore
 from mimetic.contracts.bundle import RunBundle
 from mimetic.contracts.observer import ObserverResult
-from mimetic.observer.data import build_observer_data
+from mimetic.observer.data import build_observer_data, observer_head, observer_lanes
 from mimetic.project import Project
+from mimetic.safety.redact import Redactor
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 INDEX_PATH = "observer/index.html"
@@ -29,7 +31,6 @@ DRY_RUN_WARNING = "Observer renders local contract evidence only; dry-run lanes 
 LIVE_WARNING = "Observer renders verified local evidence artifacts; runtime stream auth URLs are not persisted."
 FEEDBACK_WARNING = ("Before filing public feedback, use `mimetic feedback issue` so redaction and public-safety "
                     "checks gate the payload.")
-_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 @cache
@@ -50,28 +51,39 @@ def _assets() -> tuple[Any, str, str, str, str]:
 
 def embed_json(data: Any) -> str:
     """JSON safe inside `<script type="application/json">`: no `<`, `>`, `&` or JS line separators survive."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
+    return script_safe(compact(data))
 
 
 def render_html(data: dict[str, Any], *, mode: Mode = "file") -> str:
+    return page_html(data["run"], mode, embed_json(data))
+
+
+def page_html(run: dict[str, Any], mode: Mode, data_json: str) -> str:
+    """The page around `data_json` (already `<script>`-safe), titled from the data's `run`."""
     from markupsafe import Markup
 
     template, css, js, display_css, display_js = _assets()
-    run = data["run"]
     return template.render(mode=mode, run_id=run["runId"], title=run["title"], csp=CSP, css=Markup(css),
                            js=Markup(js), display_css=Markup(display_css), display_js=Markup(display_js),
-                           data_json=Markup(embed_json(data)))
+                           data_json=Markup(data_json))
 
 
 def observer_data(store: RunStore, bundle: RunBundle) -> dict[str, Any]:
     return build_observer_data(store.dir, bundle).to_json()
 
 
-def write_observer(store: RunStore, bundle: RunBundle) -> tuple[Path, Path]:
-    """Write observer-data.json and index.html for a run (both atomic and redacted by the store)."""
-    data = observer_data(store, bundle)
-    data_path = store.write_text(DATA_PATH, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
-    index_path = store.write_text(INDEX_PATH, render_html(data, mode="file"))
+def write_observer(store: RunStore, bundle: RunBundle, redactor: Redactor | None = None) -> tuple[Path, Path]:
+    """Write observer-data.json and index.html for a run: the lanes are redacted and serialised once, one
+    lane at a time, and the page embeds the very text of the data file (`<script>`-safe)."""
+    redactor = redactor or Redactor()
+    head = observer_head(bundle)
+    doc = document(head, ("streams",), redactor, records={"streams": observer_lanes(store.dir, bundle)})
+    marker = f"\0{secrets.token_hex(8)}\0"
+    before, found, after = page_html(redactor.value(head.run.to_json()), "file", marker).partition(marker)
+    assert found, "the page template embeds the data once"
+    index_path, data_path = store.write_document(
+        doc, Placement(INDEX_PATH, around=(before, after), escape=script_safe, text=True),
+        Placement(DATA_PATH, around=("", "\n"), text=True))
     return index_path, data_path
 
 

@@ -7,7 +7,9 @@ redacted into a file, or printed.
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 
@@ -38,12 +40,51 @@ def overlay(data: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
     """A copy of observer data whose lanes with a runtime URL show it as a live iframe (upstream §5.2)."""
     if not urls or not any(stream["id"] in urls for stream in data["streams"]):
         return data
-    streams = []
-    for stream in data["streams"]:
-        url = urls.get(stream["id"])
-        if url:
-            embed = dict(stream.get("embed") or {})
-            embed.update(kind="iframe", url=url, title=embed.get("title") or stream["label"])
-            stream = {**stream, "url": url, "embed": embed, "transport": "sse", "live": True}
-        streams.append(stream)
-    return {**data, "streams": streams}
+    return {**data, "streams": [_live(stream, urls[stream["id"]]) if stream["id"] in urls else stream
+                                for stream in data["streams"]]}
+
+
+def overlay_lanes(lanes: list[str], urls: dict[str, str]) -> list[str]:
+    """`overlay` for lanes kept as JSON text: only a lane with a runtime URL is parsed and written again."""
+    if not urls:
+        return lanes
+    shown = []
+    for text in lanes:
+        # A lane's first key is its id (`{"id":"…"`): read it without parsing the lane.
+        stream_id = text[7:text.find('"', 7)] if text.startswith('{"id":"') else None
+        if stream_id in urls:
+            lane = json.loads(text)
+            text = json.dumps(_live(lane, urls[lane["id"]]), ensure_ascii=False, separators=(",", ":"))
+        shown.append(text)
+    return shown
+
+
+def _live(stream: dict[str, Any], url: str) -> dict[str, Any]:
+    embed = dict(stream.get("embed") or {})
+    embed.update(kind="iframe", url=url, title=embed.get("title") or stream["label"])
+    return {**stream, "url": url, "embed": embed, "transport": "sse", "live": True}
+
+
+class RunFeeds:
+    """Live boards hand each flush's changes to the served Observer of the same run in this process, so
+    its model never reads run.json back (`LiveModel.apply_changes`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: dict[str, list[Callable[..., Any]]] = {}
+
+    def subscribe(self, run_id: str, listener: Callable[..., Any]) -> None:
+        with self._lock:
+            self._listeners.setdefault(run_id, []).append(listener)
+
+    def unsubscribe(self, run_id: str, listener: Callable[..., Any]) -> None:
+        with self._lock:
+            if listener in self._listeners.get(run_id, []):
+                self._listeners[run_id].remove(listener)
+
+    def listeners(self, run_id: str) -> list[Callable[..., Any]]:
+        with self._lock:
+            return list(self._listeners.get(run_id, []))
+
+
+run_feeds = RunFeeds()

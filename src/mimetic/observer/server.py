@@ -12,6 +12,7 @@ images keep working. Anything else answers 403, so another local process cannot 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import mimetypes
@@ -23,19 +24,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mimetic.bundle.store import RunStore, contained, list_runs, load_bundle_file, readable_run_id
+from mimetic.bundle.document import script_safe
+from mimetic.bundle.run_index import indexed_runs
+from mimetic.bundle.store import RunStore, contained, readable_run_id
 from mimetic.errors import MimeticError
-from mimetic.observer.data import actor_paths, build_observer_data
-from mimetic.observer.render import SERVED_CSP, DATA_PATH, INDEX_PATH, render_html
-from mimetic.observer.runtime import RuntimeStreams, overlay, stream_urls
+from mimetic.observer.live_model import LiveModel
+from mimetic.observer.render import SERVED_CSP, DATA_PATH, INDEX_PATH, page_html
+from mimetic.observer.runtime import RuntimeStreams, overlay_lanes, run_feeds, stream_urls
 from mimetic.project import Project
-from mimetic.safety.redact import redact_value
 from mimetic.safety.regular import read_json
 
 HISTORY_LIMIT = 80
 MAX_SEGMENT_BYTES = 255  # no file name on any filesystem mimetic writes to is longer
 CONNECTION_TIMEOUT = 30  # seconds a connection may sit idle before the server drops it
 LISTEN_BACKLOG = 128
+REFRESH_INTERVAL_S = 0.5  # how often the served run's model looks at run.json again
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".json": "application/json; charset=utf-8",
     ".md": "text/markdown; charset=utf-8", ".ndjson": "application/x-ndjson; charset=utf-8",
@@ -50,73 +53,57 @@ background:#0b0d12;color:#e7eaf0;font:15px system-ui,sans-serif}}p{{color:#8d95a
 """
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-        return st.st_mtime_ns, st.st_size
-    except OSError:
-        return None
-
-
 class RunView:
-    """One run's observer data and page, rebuilt from run.json whenever it (or an actor report) changes.
-
-    Lanes runners rewrite run.json as lanes move; building from it means the served page is never
-    older than the bundle, whichever file the runner wrote last.
-    """
+    """One run's Observer data and page, answered from an in-memory model of the run (`LiveModel`) that
+    is updated from what changed (handed over by a live board in this process, or read back from
+    run.json), so a poll costs what changed, not what the run holds. A request refreshes the model
+    first, which costs a stat unless run.json moved and no board feeds the model."""
 
     def __init__(self, store: RunStore):
         self.store = store
+        self.model = LiveModel(store.dir)
         self._lock = threading.Lock()
-        self._key: Any = None
-        self._data: dict[str, Any] | None = None
-        self._watched: list[str] = []
-        self._encoded: dict[Any, bytes] = {}
-
-    def _fingerprint(self) -> tuple:
-        return (_stat(self.store.dir / "run.json"), *(_stat(self.store.dir / p) for p in self._watched))
-
-    def _build(self) -> dict[str, Any] | None:
-        try:
-            bundle = load_bundle_file(self.store.dir / "run.json")
-        except MimeticError:
-            bundle = None
-        if bundle is not None:
-            self._watched = actor_paths(bundle)
-            return redact_value(build_observer_data(self.store.dir, bundle).to_json())
-        try:  # no readable bundle (yet): fall back to the last rendered data file
-            return read_json(self.store.dir / DATA_PATH)
-        except (OSError, ValueError):
-            return None
+        self._encoded: dict[Any, tuple[bytes, str]] = {}
 
     def data(self) -> dict[str, Any] | None:
-        with self._lock:
-            key = self._fingerprint()
-            if self._data is None or key != self._key:
-                watched = self._watched
-                built = self._build()
-                if built is not None:
-                    # Keep the stats taken before the build: a file rewritten during it makes the next
-                    # request rebuild instead of caching older data under the newer file's key.
-                    self._data = built
-                    self._key = key if self._watched == watched else (key[0], *self._fingerprint()[1:])
-                    self._encoded.clear()
-            return self._data
-
-    def payload(self, name: str, urls: dict[str, str]) -> bytes | None:
-        """`index.html` or `observer-data.json` bytes, with runtime URLs overlaid (cached per data + overlay)."""
-        data = self.data()
-        if data is None:
+        """The whole data (every lane), as a page load gets it."""
+        self.model.refresh()
+        answer = self.model.answer()
+        if answer is None:
             return None
-        cache_key = (name, tuple(sorted(urls.items())))
+        head, lanes, _, _ = answer
+        return {**head, "streams": [json.loads(lane) for lane in lanes]}
+
+    def payload(self, name: str, urls: dict[str, str], since: int | None = None) -> tuple[bytes, str] | None:
+        """`index.html` or `observer-data.json` bytes and their ETag, with runtime URLs overlaid. A data
+        request naming the cursor it last saw (`since`) gets only the lanes changed after it."""
+        self.model.refresh()
+        # Lanes with a live view are always sent: a view can appear without its lane changing.
+        answer = self.model.answer(since if name == "data" else None, frozenset(urls))
+        if answer is None:
+            return None
+        head, lanes, cursor, partial = answer
+        overlay_key = tuple(sorted(urls.items()))
+        tag = f'"{cursor}-{"p" + str(since) if partial else "f"}-{hashlib.sha256(repr(overlay_key).encode()).hexdigest()[:12]}"'
+        cache_key = (name, tag)
         with self._lock:
             if cache_key not in self._encoded:
                 if len(self._encoded) >= 8:  # overlays change as lanes connect; keep only recent renders
                     self._encoded.clear()
-                shown = overlay(data, urls)
-                text = render_html(shown, mode="served") if name == "index" else json.dumps(shown, ensure_ascii=False)
-                self._encoded[cache_key] = text.encode("utf-8")
+                marker = f"\0{secrets.token_hex(8)}\0"
+                head = {**head, "streams": marker, "cursor": cursor, **({"partial": True} if partial else {})}
+                before, _, after = json.dumps(head, ensure_ascii=False, separators=(",", ":")).partition(json.dumps(marker))
+                text = before + "[" + ",".join(overlay_lanes(lanes, urls)) + "]" + after
+                if name == "index":
+                    text = page_html(head["run"], "served", script_safe(text))
+                self._encoded[cache_key] = (text.encode("utf-8"), tag)
             return self._encoded[cache_key]
+
+
+def _since(query: str) -> int | None:
+    """The `?since=<cursor>` a poll names (the cursor of the data it last applied), if it is one."""
+    value = parse_qs(query).get("since", [None])[0]
+    return int(value) if value is not None and value.isdigit() and len(value) < 19 else None
 
 
 class ObserverHTTPServer(ThreadingHTTPServer):
@@ -180,21 +167,25 @@ class ObserverHandler(BaseHTTPRequestHandler):
             if view is None:
                 self._send(HTTPStatus.NOT_FOUND, b"Run not found\n", "text/plain; charset=utf-8", head)
                 return
-            self._serve_run(view, rest, {}, head)
+            self._serve_run(view, rest, {}, head, url.query)
             return
-        self._serve_run(observer.current, path.lstrip("/"), observer.runtime.snapshot(), head)
+        self._serve_run(observer.current, path.lstrip("/"), observer.runtime.snapshot(), head, url.query)
 
-    def _serve_run(self, view: RunView, relative: str, urls: dict[str, str], head: bool) -> None:
+    def _serve_run(self, view: RunView, relative: str, urls: dict[str, str], head: bool, query: str = "") -> None:
         if relative in (INDEX_PATH, DATA_PATH):
-            body = view.payload("index" if relative == INDEX_PATH else "data", urls)
-            if body is None:
+            answer = view.payload("index" if relative == INDEX_PATH else "data", urls, _since(query))
+            if answer is None:
                 if relative == INDEX_PATH:
                     page = PREPARING_PAGE.format(run_id=view.store.run_id).encode("utf-8")
                     self._send(HTTPStatus.OK, page, CONTENT_TYPES[".html"], head)
                 else:
                     self._send(HTTPStatus.SERVICE_UNAVAILABLE, b'{"error":"run not written yet"}', CONTENT_TYPES[".json"], head)
                 return
-            self._send(HTTPStatus.OK, body, CONTENT_TYPES[Path(relative).suffix], head)
+            body, tag = answer
+            if tag in (self.headers.get("If-None-Match") or ""):
+                self._send(HTTPStatus.NOT_MODIFIED, b"", CONTENT_TYPES[Path(relative).suffix], True, etag=tag)
+                return
+            self._send(HTTPStatus.OK, body, CONTENT_TYPES[Path(relative).suffix], head, etag=tag)
             return
         try:
             target = contained(view.store.dir, relative)
@@ -214,9 +205,11 @@ class ObserverHandler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
 
-    def _send(self, status: HTTPStatus, body: bytes, ctype: str, head: bool) -> None:
+    def _send(self, status: HTTPStatus, body: bytes, ctype: str, head: bool, etag: str | None = None) -> None:
         self.send_response(status)
         self._common_headers()
+        if etag:
+            self.send_header("ETag", etag)
         self.send_header("Content-Type", ctype)
         if ctype.startswith("text/html"):
             self.send_header("Content-Security-Policy", SERVED_CSP)
@@ -236,9 +229,10 @@ class ObserverServer:
         self._port = port
         self._views: dict[str, RunView] = {run_id: self.current}
         self._views_lock = threading.Lock()
-        self._stream_counts: dict[str, tuple[Any, int]] = {}
         self._httpd: ObserverHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._refresher: threading.Thread | None = None
+        self._stopped = threading.Event()
         self.allowed_hosts: frozenset[str] = frozenset()
         self.token = secrets.token_urlsafe(32)
 
@@ -284,9 +278,27 @@ class ObserverServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="mimetic-observer", daemon=True)
         self._thread.start()
+        self._stopped.clear()
+        run_feeds.subscribe(self.current.store.run_id, self.current.model.apply_changes)
+        self._refresher = threading.Thread(target=self._refresh_current, name="mimetic-observer-model", daemon=True)
+        self._refresher.start()
         return self.url
 
+    def _refresh_current(self) -> None:
+        """Keep the served run's model current off the request path (a poll only reads it)."""
+        while not self._stopped.is_set():
+            try:
+                self.current.model.refresh()
+            except Exception:  # noqa: BLE001 - a half-written or odd run.json is read again on the next pass
+                pass
+            self._stopped.wait(REFRESH_INTERVAL_S)
+
     def stop(self) -> None:
+        self._stopped.set()
+        run_feeds.unsubscribe(self.current.store.run_id, self.current.model.apply_changes)
+        if self._refresher is not None:
+            self._refresher.join(timeout=5)
+            self._refresher = None
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -309,19 +321,6 @@ class ObserverServer:
                 self._views[run_id] = RunView(RunStore(self.project, run_id, reading=True))
             return self._views[run_id]
 
-    def _stream_count(self, run_id: str) -> int:
-        path = self.project.runs_dir / run_id / "run.json"
-        key = _stat(path)
-        cached = self._stream_counts.get(run_id)
-        if cached and cached[0] == key:
-            return cached[1]
-        try:
-            count = len(read_json(path).get("streams") or [])
-        except (OSError, ValueError, AttributeError):
-            count = 0
-        self._stream_counts[run_id] = (key, count)
-        return count
-
     def history(self) -> dict[str, Any]:
         """Earlier runs for the history drawer (newest first, at most 80)."""
         try:
@@ -330,9 +329,12 @@ class ObserverServer:
             latest = None
         current = self.current.store.run_id
         runs = []
-        for entry in list_runs(self.project)[:HISTORY_LIMIT]:
-            run_id = entry["runId"]
-            href = f"/{INDEX_PATH}" if run_id == current else f"/_mimetic/runs/{run_id}/{INDEX_PATH}"
-            runs.append({"runId": run_id, "createdAt": entry["createdAt"], "mode": entry["mode"], "href": href,
-                         "status": entry["verdict"], "streamCount": self._stream_count(run_id)})
+        for run in sorted(indexed_runs(self.project), key=lambda r: ((r.summary.created_at if r.summary else None) or "",
+                                                                     r.run_id), reverse=True)[:HISTORY_LIMIT]:
+            summary = run.summary
+            href = f"/{INDEX_PATH}" if run.run_id == current else f"/_mimetic/runs/{run.run_id}/{INDEX_PATH}"
+            runs.append({"runId": run.run_id, "createdAt": summary.created_at if summary else None,
+                         "mode": summary.mode if summary else None, "href": href,
+                         "status": summary.verdict if summary else None,
+                         "streamCount": summary.stream_count if summary else 0})
         return {"latestRunId": latest, "currentRunId": current, "runs": runs}

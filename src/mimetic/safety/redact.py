@@ -11,13 +11,17 @@ as `%XX`).
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+# A URL naming e2b: its match holds no quote or space, so it is found in a record's JSON text as in its string.
+_E2B_URL = re.compile(r"https?://[^\s\"'<>]*e2b[^\s\"'<>]*", re.IGNORECASE)
 # Each secret shape with the lower-case literals one of its matches must contain: a large text is only
 # searched with the (slow, case-insensitive) pattern when one of them is in it.
 SECRET_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
@@ -26,7 +30,7 @@ SECRET_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("e2b_",), re.compile(r"\be2b_[a-z0-9_-]{12,}", re.IGNORECASE)),
     (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), re.compile(r"\bgh[pousr]_[a-z0-9_]{12,}", re.IGNORECASE)),
     (("github_pat_",), re.compile(r"\bgithub_pat_[a-z0-9_]{12,}", re.IGNORECASE)),
-    (("e2b",), re.compile(r"https?://[^\s\"'<>]*e2b[^\s\"'<>]*", re.IGNORECASE)),
+    (("e2b",), _E2B_URL),
     (("-----begin",), re.compile(r"-----BEGIN (?:RSA |OPENSSH |EC |DSA )?PRIVATE KEY-----", re.IGNORECASE)),
     (("begin ",), re.compile(r"BEGIN (?:RSA|OPENSSH|PRIVATE) KEY", re.IGNORECASE)),
     (("bearer",), re.compile(r"\bBearer\s+[a-z0-9._~+/-]{12,}=*", re.IGNORECASE)),
@@ -59,12 +63,19 @@ def register_secret(value: str) -> None:
             _known_values.add(value)
 
 
-def _env_secret_values() -> list[str]:
-    return [
-        value
-        for name, value in os.environ.items()
-        if SECRET_ENV_NAME.search(name) and value and len(value) >= _MIN_SECRET_LEN
-    ]
+def _env_secret_values() -> tuple[str, ...]:
+    # Read on every redactor (the environment may change), so the scan is cached on the environment's
+    # raw items: os.environ decodes every variable each time it is iterated, which costs more than the
+    # redaction of a short text.
+    raw = getattr(os.environ, "_data", None)
+    return _secret_values_in(tuple(raw.items()) if isinstance(raw, dict) else tuple(os.environ.items()))
+
+
+@lru_cache(maxsize=8)
+def _secret_values_in(items: tuple[tuple[Any, Any], ...]) -> tuple[str, ...]:
+    decode = (lambda v: os.fsdecode(v) if isinstance(v, bytes) else v)
+    return tuple(value for name, value in map(lambda item: (decode(item[0]), decode(item[1])), items)
+                 if SECRET_ENV_NAME.search(name) and value and len(value) >= _MIN_SECRET_LEN)
 
 
 def known_secret_values() -> list[str]:
@@ -119,17 +130,61 @@ def redact_url_params(text: str) -> str:
     return _URL_QUERY.sub(repl, text)
 
 
-class _Redactor:
-    """One snapshot of the known secret values, reused for every string of a single write."""
+# What may need redaction in a whole JSON record's text: a hit in any of its strings shows in the
+# serialised text (JSON escapes only quotes, backslashes and control characters, which no anchor
+# holds). Rules whose match depends on the characters around it are found by looser tests here, so a
+# record that might need redaction always goes through the per-string path (`Redactor.json`).
+_RECORD_ANCHORS = tuple(sorted({a for anchors, pattern in SECRET_RULES for a in anchors if pattern is not _E2B_URL}))
+_URL_QUERY_KEY = re.compile(r"[?&]([A-Za-z0-9_.-]+)=")
+_CACHED_TEXT_LIMIT = 4096
+
+
+@lru_cache(maxsize=16)
+def _json_forms(forms: tuple[str, ...]) -> tuple[str, ...]:
+    """Each form also as it shows inside JSON text (a secret holding a quote or a backslash is escaped there)."""
+    return tuple({variant for form in forms
+                  for variant in (form, json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1])})
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# `_E2B_URL` for a lower-cased text: a case-sensitive pattern with a literal prefix is searched fast.
+_E2B_URL_LOWER = re.compile(r"https?://[^\s\"'<>]*e2b")
+
+
+class Redactor:
+    """One snapshot of the known secret values, reused for every string of a write (or of a live run).
+
+    Each distinct string is scrubbed once: a 10,000-lane document repeats most of its strings, and the
+    same redactor redacts run.json and the Observer data built from the same bundle."""
 
     def __init__(self) -> None:
         self._forms = known_secret_forms()
+        self._seen: dict[str, str] = {}
+        self._json_forms = _json_forms(self._forms)
+
+    @property
+    def current(self) -> bool:
+        """Still the known secret values of now (a secret registered later needs a new redactor)."""
+        return self._forms == known_secret_forms()
 
     def text(self, text: str) -> str:
         if not text:
             return text
+        done = self._seen.get(text)
+        if done is None:
+            done = self._scrub(text)
+            if len(text) <= _CACHED_TEXT_LIMIT:
+                self._seen[text] = done
+        return done
+
+    def _scrub(self, text: str) -> str:
         # Substring tests are fast; a regex is built only from the forms this text actually holds.
         present = [form for form in self._forms if form in text]
+        if not present and "@" not in text and "=" not in text and not _shapes_in(text):
+            return text
         if present:
             text = re.compile("|".join(map(re.escape, present))).sub(REPLACEMENT, text)
         if _shapes_in(text):
@@ -137,6 +192,39 @@ class _Redactor:
         if "@" in text:
             text = _URL_USERINFO.sub(USERINFO_REPLACEMENT, text)
         return redact_url_params(text) if "=" in text else text
+
+    def json(self, value: Any) -> str:
+        """`value` redacted and serialised as compact JSON (see `json_records`)."""
+        return next(self.json_records([_compact(value)]))
+
+    def json_records(self, texts: Iterable[str], *, batch: int = 256) -> Iterator[str]:
+        """Records given as compact JSON text, redacted, lazily. A record is judged on its text, a batch
+        at a time: one none of whose rules can apply is kept as it is, which costs a fraction of walking
+        its strings; the others are parsed, walked (`value`) and serialised again."""
+        pending: list[str] = []
+        for text in texts:
+            pending.append(text)
+            if len(pending) >= batch:
+                yield from self._settled(pending)
+                pending = []
+        yield from self._settled(pending)
+
+    def _settled(self, pending: list[str]) -> Iterator[str]:
+        # Every rule's match lies inside one string (no match holds a quote), so a clean batch text means
+        # every record of it is clean.
+        if not self._may_hold_secret("\n".join(pending)):
+            yield from pending
+            return
+        for text in pending:
+            yield _compact(self.value(json.loads(text))) if self._may_hold_secret(text) else text
+
+    def _may_hold_secret(self, text: str) -> bool:
+        lower = text.lower()  # plain substring tests: a case-insensitive alternation is 10x slower
+        return bool(any(anchor in lower for anchor in _RECORD_ANCHORS)
+                    or ("e2b" in lower and _E2B_URL_LOWER.search(lower))
+                    or ("@" in text and _URL_USERINFO.search(text))
+                    or ("=" in text and any(AUTH_PARAM_KEY.search(key) for key in _URL_QUERY_KEY.findall(text)))
+                    or any(form in text for form in self._json_forms))
 
     def value(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -148,13 +236,27 @@ class _Redactor:
         return value
 
 
+_shared: Redactor | None = None
+_SHARED_SEEN_LIMIT = 50_000  # distinct strings remembered by the shared redactor before it starts afresh
+
+
+def _shared_redactor() -> Redactor:
+    """One redactor for the one-off `redact_text`/`redact_value` calls of this process (a `feedback list`
+    compacts the same reason for 3,000 lanes), replaced as soon as the known secrets change."""
+    global _shared
+    shared = _shared
+    if shared is None or not shared.current or len(shared._seen) > _SHARED_SEEN_LIMIT:
+        shared = _shared = Redactor()
+    return shared
+
+
 def redact_text(text: str) -> str:
-    return _Redactor().text(text)
+    return _shared_redactor().text(text)
 
 
 def redact_value(value: Any) -> Any:
     """Redact every string inside a JSON-like value (keys included)."""
-    return _Redactor().value(value)
+    return _shared_redactor().value(value)
 
 
 def find_secrets(text: str) -> list[str]:

@@ -740,10 +740,23 @@
     return delta;
   }
 
+  // A served page names the data it holds (`cursor`): the server answers with only the lanes and
+  // events changed since (`partial`), merged here into what the page already has.
+  function merged(data) {
+    if (!data.partial || !state.data) return data;
+    var byId = {};
+    data.streams.forEach(function (s) { byId[s.id] = s; });
+    var streams = state.data.streams.map(function (s) { var next = byId[s.id]; delete byId[s.id]; return next || s; });
+    Object.keys(byId).forEach(function (id) { streams.push(byId[id]); });
+    var events = (state.data.events || []).concat(data.events || []).slice(-400);
+    return Object.assign({}, data, { streams: streams, events: events, partial: false });
+  }
+
   function poll() {
-    fetch("observer-data.json", { cache: "no-store" })
+    var since = state.data && state.data.cursor != null ? "?since=" + encodeURIComponent(state.data.cursor) : "";
+    fetch("observer-data.json" + since, { cache: "no-store" })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (data) { applyUpdate(data); setLive("ok", "Live · " + clock(new Date().toISOString())); })
+      .then(function (data) { applyUpdate(merged(data)); setLive("ok", "Live · " + clock(new Date().toISOString())); })
       .catch(function () { setLive("error", "Reconnecting…"); })
       .then(function () { setTimeout(poll, POLL_MS); });
   }
