@@ -96,3 +96,29 @@ def test_a_hand_over_the_model_cannot_apply_leaves_the_board_running_and_the_mod
         data = server.current.data()
         assert len(data["streams"]) == 4
         assert next(s for s in data["streams"] if s["simId"] == "oss-02")["currentStep"] == "App crashed."
+
+
+def test_observe_serves_an_unchanged_verified_run_without_verifying_it_again_and_verifies_a_changed_one(tmp_path,
+                                                                                                      monkeypatch):
+    from mimetic.errors import MimeticError
+    from mimetic.labs.synthetic import run_synthetic
+    from mimetic.observer import render
+
+    project = Project(tmp_path)
+    store, _, _ = run_synthetic(project, sims=3, run_id="observed")
+    first_store, first = render.observe_run(project, "observed")  # verified and rendered, then stamped
+    assert first.stream_count == 3
+
+    def no_verification(*args):
+        raise AssertionError("an unchanged run was verified again")
+
+    monkeypatch.setattr(render, "render_run", no_verification)
+    _, again = render.observe_run(project, "observed")
+    assert again.to_json() == first.to_json()
+
+    monkeypatch.undo()
+    monkeypatch.setenv("LEAKED_API_TOKEN", "leaked-canary-55821")
+    (store.dir / "review.md").write_text("a log line with leaked-canary-55821\n", encoding="utf-8")
+    with pytest.raises(MimeticError) as refused:  # changed since the stamp: verified again, and refused
+        render.observe_run(project, "observed")
+    assert refused.value.code == "MIMETIC_INVALID_RUN_BUNDLE"

@@ -23,14 +23,14 @@ def register(app: typer.Typer) -> None:
         served = []
 
         def action() -> Outcome:
-            from mimetic.observer.render import render_run
+            from mimetic.observer.render import observe_run
             from mimetic.observer.server import ObserverServer
             from mimetic.observer.session import open_in_browser, wants_open
             from mimetic.observer.watch import validate_port
             from mimetic.project import open_project
 
             port_number = validate_port(integer(port, "--port"))
-            store, _, result = render_run(open_project(cwd), run)
+            store, result = observe_run(open_project(cwd), run)
             server = ObserverServer(store.project, store.run_id, port=port_number)
             server.start()
             served.append(server)

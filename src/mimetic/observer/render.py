@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import secrets
 from functools import cache
 from pathlib import Path
@@ -88,16 +91,25 @@ def write_observer(store: RunStore, bundle: RunBundle, redactor: Redactor | None
 
 
 def observer_warnings(bundle: RunBundle) -> list[str]:
-    return [DRY_RUN_WARNING if bundle.mode == "dry-run" else LIVE_WARNING, FEEDBACK_WARNING]
+    return _warnings(bundle.mode)
+
+
+def _warnings(mode: str) -> list[str]:
+    return [DRY_RUN_WARNING if mode == "dry-run" else LIVE_WARNING, FEEDBACK_WARNING]
 
 
 def observer_result(project: Project, store: RunStore, bundle: RunBundle, *, warnings: list[str] | None = None) -> ObserverResult:
+    return _result(project, store, bundle.review.verdict, len(bundle.streams), bundle.mode, warnings)
+
+
+def _result(project: Project, store: RunStore, verdict: str, stream_count: int, mode: str,
+            warnings: list[str] | None = None) -> ObserverResult:
     root = store.artifact_root
     return ObserverResult(
-        ok=True, cwd=str(project.root), run=store.run_id, run_id=store.run_id, verdict=bundle.review.verdict,
-        stream_count=len(bundle.streams), observer_path=f"{root}/{INDEX_PATH}", observer_data_path=f"{root}/{DATA_PATH}",
+        ok=True, cwd=str(project.root), run=store.run_id, run_id=store.run_id, verdict=verdict,
+        stream_count=stream_count, observer_path=f"{root}/{INDEX_PATH}", observer_data_path=f"{root}/{DATA_PATH}",
         events_path=f"{root}/events.ndjson", observer_url=(store.dir / INDEX_PATH).resolve().as_uri(),
-        bundle_path=f"{root}/run.json", warnings=[*(warnings or []), *observer_warnings(bundle)],
+        bundle_path=f"{root}/run.json", warnings=[*(warnings or []), *_warnings(mode)],
     )
 
 
@@ -108,3 +120,47 @@ def render_run(project: Project, run: str | None) -> tuple[RunStore, RunBundle, 
     store, bundle = require_verified(project, run)
     write_observer(store, bundle)
     return store, bundle, observer_result(project, store, bundle)
+
+
+def observe_run(project: Project, run: str | None) -> tuple[RunStore, ObserverResult]:
+    """`observe`: verify and render a run, unless every file of it is exactly as the last verified render
+    left it (same names, sizes, modes and modification times, same mimetic and page templates): then
+    it is served as it stands, without reading 10,000 lanes again."""
+    from mimetic.bundle.store import atomic_write_json, resolve_run
+
+    store = resolve_run(project, run)
+    stamp_path = project.runtime_dir / "observer-stamps" / f"{store.run_id}.json"
+    try:
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = None
+    if isinstance(stamp, dict) and stamp.get("files") == _files_digest(store) and stamp.get("page") == _page_digest():
+        return store, _result(project, store, stamp["verdict"], stamp["streamCount"], stamp["mode"])
+    store, bundle, result = render_run(project, run)
+    try:  # a cache: when it cannot be written, the next observe verifies again
+        atomic_write_json(stamp_path, {"files": _files_digest(store), "page": _page_digest(), "verdict": result.verdict,
+                                       "streamCount": result.stream_count, "mode": bundle.mode})
+    except OSError:
+        pass
+    return store, result
+
+
+def _files_digest(store: RunStore) -> str:
+    """Every entry under the run directory (never following a link) with its size, mode and mtime."""
+    entries = []
+    for folder, dirs, files in os.walk(store.dir):
+        for name in [*dirs, *files]:
+            path = os.path.join(folder, name)
+            st = os.lstat(path)
+            entries.append(f"{os.path.relpath(path, store.dir)}\0{st.st_size}\0{st.st_mode}\0{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(entries)).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@cache
+def _page_digest() -> str:
+    from mimetic import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(TEMPLATES.iterdir()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
