@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CHROMIUM
 from fixtures.observer_runs import make_observer_run
 
 from mimetic.observer.server import ObserverServer
 from mimetic.project import Project
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -21,16 +19,6 @@ def run(tmp_path_factory):
     store, bundle = make_observer_run(root, lanes=4, run_id="observer-display")
     with ObserverServer(Project(root.resolve()), store.run_id) as server:
         yield store, bundle, server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
