@@ -21,7 +21,7 @@ from typing import Any
 
 from mimetic.actors.computer import Action
 from mimetic.actors.providers.base import (
-    OMITTED_SCREENSHOT, HistoryPolicy, ModelCheck, ModelTurn, ProviderError, Scale, Screen, Usage,
+    OMITTED_SCREENSHOT, HistoryPolicy, ModelCheck, ModelTurn, ProviderError, Scale, Screen, Usage, retry_after_s,
 )
 from mimetic.actors.providers.images import fit_png
 from mimetic.safety.redact import compact_error, register_secret
@@ -101,7 +101,7 @@ def classify(exc: BaseException) -> ProviderError:
                                       "add credit, retrying will not help")
     if isinstance(exc, anthropic.RateLimitError):
         return ProviderError("rate_limited", f"{API} rate limited the request (429): {detail}",
-                             retry_after_s=_retry_after(exc))
+                             retry_after_s=retry_after_s(exc))
     if isinstance(exc, anthropic.PermissionDeniedError):
         return ProviderError("auth", compact_error(f"{API} denied access (403): {detail}", 300))
     if isinstance(exc, anthropic.NotFoundError):
@@ -110,20 +110,12 @@ def classify(exc: BaseException) -> ProviderError:
         return ProviderError("timeout", f"{API} did not answer before the request timed out")
     if isinstance(exc, anthropic.InternalServerError):  # 5xx, 529 overloaded included
         return ProviderError("server", compact_error(f"{API} server error ({exc.status_code}): {detail}", 300),
-                             retry_after_s=_retry_after(exc))
+                             retry_after_s=retry_after_s(exc))
     if isinstance(exc, anthropic.APIStatusError):
         return ProviderError("invalid", compact_error(f"{API} API error ({exc.status_code}): {detail}", 300))
     if isinstance(exc, anthropic.APIConnectionError):
         return ProviderError("connection", compact_error(f"Could not reach the {API} API: {exc}", 300))
     return ProviderError("invalid", compact_error(f"{API} client error: {type(exc).__name__}: {exc}", 300))
-
-
-def _retry_after(exc: Any) -> float | None:
-    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    try:
-        return float(headers["retry-after"]) if "retry-after" in headers else None
-    except ValueError:
-        return None
 
 
 def _usage(message: Any) -> Usage:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from mimetic.actors.computer import Action
 
@@ -164,6 +164,20 @@ class Scale:
         if action.kind == "drag":
             return replace(action, path=tuple(self.to_screen(px, py, screen) for px, py in action.path))
         return action
+
+
+def retry_after_s(exc: Any) -> float | None:
+    """The server's `retry-after-ms` / `retry-after` on an SDK error (both SDKs keep the `response`), in
+    seconds, when it sent one."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        try:
+            return max(float(raw) / scale, 0.0) if raw is not None else None
+        except ValueError:
+            continue
+    return None
 
 
 def summaries(parts: Sequence[str]) -> str:

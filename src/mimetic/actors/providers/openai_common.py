@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mimetic.actors.providers.base import ModelCheck, ProviderError
+from mimetic.actors.providers.base import ModelCheck, ProviderError, retry_after_s
 from mimetic.safety.redact import compact_error, register_secret
 
 
@@ -23,19 +23,6 @@ def error_body(exc: Any) -> dict[str, Any]:
         inner = body.get("error")
         return inner if isinstance(inner, dict) else body
     return {}
-
-
-def retry_after_s(exc: Any) -> float | None:
-    """The server's `retry-after-ms` / `retry-after` (seconds), when it sent one."""
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        raw = headers.get(name)
-        try:
-            return max(float(raw) / scale, 0.0) if raw is not None else None
-        except ValueError:
-            continue
-    return None
 
 
 def classify(exc: BaseException, api: str) -> ProviderError:
