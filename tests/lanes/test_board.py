@@ -4,6 +4,7 @@ as at the first, and the snapshot it assembles from kept text is exactly the who
 from __future__ import annotations
 
 import json
+import time
 
 from mimetic.bundle.store import RunStore
 from mimetic.cli.lane import LaneTable
@@ -51,6 +52,27 @@ def test_a_live_flush_writes_only_the_new_events_whatever_the_flush_count(tmp_pa
         snapshot = run_json.stat().st_ino
     assert run_json.stat().st_ino != snapshot  # leaving the live phase writes the last snapshot
     assert json.loads(run_json.read_text(encoding="utf-8")) == _whole(board)
+
+
+def test_a_snapshot_a_live_flush_skipped_is_written_once_due_without_another_change(tmp_path):
+    board = _board(tmp_path)
+    run_json = board.store.dir / "run.json"
+
+    def step_on_disk() -> str:
+        return json.loads(run_json.read_text(encoding="utf-8"))["simulations"][0]["currentStep"]
+
+    board.min_snapshot_interval_s = 1.0
+    with board.live():
+        board.update(0, status="running", step="Cloning.", progress=20)
+        deadline = time.monotonic() + 30  # a hang guard, not a speed check
+        while step_on_disk() != "Cloning." and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The next change comes before the next snapshot is due: its flush appends events only.
+        board.update(0, status="running", step="Waiting for the app on loopback.", progress=60)
+        # No further change: the lane just waits (an app that is slow to answer), yet run.json catches up.
+        while step_on_disk() != "Waiting for the app on loopback." and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert step_on_disk() == "Waiting for the app on loopback."
 
 
 def test_a_snapshot_from_kept_text_is_the_whole_redacted_bundle(tmp_path, monkeypatch):

@@ -58,6 +58,7 @@ class LaneBoard:
         self._event_lines: list[str] = []  # as in events.ndjson (every field), the first `_lines_on_disk` written
         self._lines_on_disk: int | None = None  # events.ndjson lines written (None: the file is not made yet)
         self._snapshot_due = 0.0
+        self._snapshot_owed = False  # a flush skipped its snapshot: the writer takes it once due, change or not
         self.min_snapshot_interval_s = FLUSH_INTERVAL_S  # live snapshots come at most this often
         self._fed: list[Callable] = []  # served Observers already handed every lane
 
@@ -200,6 +201,8 @@ class LaneBoard:
         self._lines_on_disk = len(self._event_lines)
         if snapshot or time.monotonic() >= self._snapshot_due:
             self._write_snapshot()
+        else:
+            self._snapshot_owed = True
         self._report(rows)
 
     def _head(self) -> dict:
@@ -235,6 +238,7 @@ class LaneBoard:
         self.store.write_document(doc, Placement("run.json"))
         cost = time.perf_counter() - started
         self._snapshot_due = time.monotonic() + max(self.min_snapshot_interval_s, cost / SNAPSHOT_COST_SHARE)
+        self._snapshot_owed = False
 
     @contextlib.contextmanager
     def live(self) -> Iterator[None]:
@@ -243,7 +247,9 @@ class LaneBoard:
 
         def writer() -> None:
             while not done.is_set():
-                if self._dirty.wait(0.5) and not done.is_set():
+                dirty = self._dirty.wait(0.5)
+                owed = self._snapshot_owed and time.monotonic() >= self._snapshot_due
+                if (dirty or owed) and not done.is_set():
                     self.flush(snapshot=False)
                     done.wait(FLUSH_INTERVAL_S)
 
