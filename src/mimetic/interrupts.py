@@ -112,3 +112,15 @@ def command_scope(*, restore: bool = True) -> Iterator[None]:
         _in_command = False
         if restore:
             _install(found)
+
+
+@contextlib.contextmanager
+def commands_in_turn() -> Iterator[None]:
+    """A process that runs many commands one after another (the lane server, lanes/server.py): inside the block
+    each command is a scope of its own, whose held signals come back when its output is out."""
+    global _in_command
+    outer, _in_command = _in_command, False
+    try:
+        yield
+    finally:
+        _in_command = outer

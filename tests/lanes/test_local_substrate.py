@@ -100,6 +100,11 @@ def test_blocked_and_failed_lanes_leave_others_running_and_no_secret_reaches_any
     assert failed["completionReason"].startswith("Repo access preflight failed for repo-03")
     lane_app_log = project / ".mimetic/tmp/oss-meta/mixed/oss-01/app.log"
     assert "MIMETIC_LANE_ROOT" in lane_app_log.read_text()  # the app really dumped its environment
+    # Every nested step ran in the lane's one mimetic server (lanes/server.py), none fell back to its own process.
+    steps = [line for line in (project / ".mimetic/tmp/oss-meta/mixed/oss-01/bootstrap.log").read_text().splitlines()
+             if line.startswith("[mimetic-lane server]")]
+    assert steps == [f"[mimetic-lane server] {step}: exit 0" for step in (
+        "--version", "init", "lane setup-actor", "lane plan-app", "lane probe", "run", "verify", "watch", "lane complete")]
 
     leaks = [(path, name) for path in (project / ".mimetic").rglob("*") if path.is_file()
              for name, value in canaries.items() if value.encode() in path.read_bytes()]

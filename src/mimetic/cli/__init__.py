@@ -59,14 +59,20 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"mimetic.cli.{_name}").register(app)
 
 
-def main() -> None:
+def normalized(argv: list[str]) -> list[str]:
+    """The arguments as the app parses them."""
+    argv = list(argv)
     # `pnpm mimetic -- watch` style: a leading `--` separator is tolerated.
-    if len(sys.argv) > 1 and sys.argv[1] == "--":
-        del sys.argv[1]
+    if argv and argv[0] == "--":
+        del argv[0]
     # `mimetic doctor --strict` reads naturally; --strict is a root option, so it is moved there.
-    if "--strict" in sys.argv[2:]:
-        sys.argv.remove("--strict")
-        sys.argv.insert(1, "--strict")
+    if "--strict" in argv[1:]:
+        argv.remove("--strict")
+        argv.insert(0, "--strict")
+    return argv
+
+
+def main() -> None:
     from mimetic.interrupts import command_scope, exit_quietly
 
     signal.signal(signal.SIGINT, exit_quietly)  # until the command's body runs (`execute`)
@@ -74,4 +80,27 @@ def main() -> None:
     # seconds after the work was done (a stopped Observer, a finished run). Nothing left needs collecting.
     atexit.register(gc.freeze)
     with command_scope(restore=False):  # the process exits after the command: signals it held stay held
-        app(prog_name="mimetic")
+        app(args=normalized(sys.argv[1:]), prog_name="mimetic")
+
+
+def run_in_process(argv: list[str]) -> int:
+    """`mimetic argv…` run in this process as it runs in its own (a lane server's steps): the same output on the
+    same streams and the same exit code, a traceback on stderr and exit 1 for an unexpected error, and every
+    signal handler it installed put back afterwards."""
+    import traceback
+
+    from mimetic.interrupts import command_scope, exit_quietly
+
+    signal.signal(signal.SIGINT, exit_quietly)
+    with command_scope(restore=True):
+        try:
+            app(args=normalized(argv), prog_name="mimetic")
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                return exc.code or 0
+            print(exc.code, file=sys.stderr)  # how the interpreter reports a non-integer exit
+            return 1
+        except Exception:  # noqa: BLE001 - an uncaught error ends a fresh process with a traceback and exit 1
+            traceback.print_exc()
+            return 1
+    return 0

@@ -172,6 +172,20 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(f"lane {completion.status}: {completion.reason}")
 
+    @group.command("serve", help="Run the lane's nested steps in this one process: requests on the FIFOs in --folder.")
+    def serve(
+        folder: Annotated[str, typer.Option("--folder", help="The folder of the requests and answers FIFOs.")],
+        parent: Annotated[int, typer.Option("--parent", help="The bootstrap's pid: the server ends with it.")],
+    ) -> None:
+        from pathlib import Path
+
+        from mimetic.cli import run_in_process
+        from mimetic.interrupts import commands_in_turn
+        from mimetic.lanes.server import serve as serve_steps
+
+        with commands_in_turn():
+            serve_steps(Path(folder), run_in_process, parent=parent)
+
     @group.command("setup-actor", help="Run the setup actor (a coding agent that adopts mimetic for the app) in the lane at --root.")
     def setup_actor(
         root: Annotated[str, typer.Option("--root", help="The lane root.")],

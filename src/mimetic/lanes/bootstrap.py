@@ -20,6 +20,8 @@ FORWARDED_FLAGS = (
     "MIMETIC_LANE_INSTALL_TIMEOUT_S", "MIMETIC_LANE_APP_TIMEOUT_S", "MIMETIC_LANE_NODE_CACHE",
     # The setup actor's opt-in, command and wall time (lanes/setup_actor.py); its credential never travels here.
     "MIMETIC_ENABLE_LOCAL_CODEX_EXEC", "MIMETIC_CODEX_ACTOR_COMMAND", "MIMETIC_CODEX_ACTOR_TIMEOUT_MS",
+    # 0: every nested step starts its own mimetic process instead of running in the lane server (lanes/server.py).
+    "MIMETIC_LANE_SERVER",
 )
 PRIVATE_TOKEN_NAME = "MIMETIC_GITHUB_TOKEN"  # host-side only: a local lane receives the token as TOKEN_FILE
 # An environment variable stays readable in /proc/<pid>/environ of the process it started with (the sandbox's

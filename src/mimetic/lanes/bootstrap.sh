@@ -22,6 +22,7 @@
 #                                  phases (install, proof) hold one of their phase's locks (flock) while they run
 #   MIMETIC_LANE_GATE_INDEX        which lock of a phase this lane uses (its index modulo the phase's lock count)
 #   MIMETIC_LANE_NODE_CACHE        a read-only cache of Node releases (`node-<version>/`) looked in before fetching
+#   MIMETIC_LANE_SERVER=0          every nested step as its own mimetic process, not in the lane server (lanes/server.py)
 #   COREPACK_* / npm_config_*      the user's package-manager settings, passed through
 #   MIMETIC_LANE_DESKTOP=1         a desktop with Chrome + xdotool: show app and nested Observer windows
 #   MIMETIC_LANE_PRIVATE=1         private run: setup-quality carries no raw previews
@@ -73,6 +74,7 @@ with_timeout() {
 }
 
 MIMETIC=()
+server_pid=""
 write_fallback_completion() {
   local tmp="$ROOT/.completion.json.tmp"
   printf '{"schema":"mimetic.oss-meta-bootstrap-completion.v1","status":"failed","reason":"%s","exitCode":%d,"completedAt":"%s"}\n' \
@@ -89,6 +91,7 @@ finish() {
   else
     write_fallback_completion "$rc"
   fi
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
 }
 trap finish EXIT
 trap 'exit 130' INT TERM
@@ -106,6 +109,57 @@ elif [ -n "${MIMETIC_LANE_PYTHON:-}" ]; then
 else
   fail "No mimetic for the lane: neither MIMETIC_LANE_PYTHON nor MIMETIC_LANE_WHEEL is set."
 fi
+MIMETIC_PROCESS=("${MIMETIC[@]}")  # one Python start-up per step
+
+# The nested steps run in one long-lived mimetic process (lanes/server.py) through a client that falls back to
+# MIMETIC_PROCESS when the server is gone; MIMETIC_LANE_SERVER=0 runs every step as its own process instead.
+start_lane_server() {
+  local folder="$ROOT/.lane-server"
+  [ "${MIMETIC_LANE_SERVER:-1}" != 0 ] || return 0
+  rm -rf "$folder"
+  mkdir -p "$folder" && mkfifo "$folder/requests" "$folder/answers" || return 0
+  "${MIMETIC[@]}" lane serve --folder "$folder" --parent "$$" </dev/null &
+  server_pid=$!
+  {
+    printf '#!%s\n' "$BASH"
+    printf 'folder=%q server=%q fallback=(' "$folder" "$server_pid"
+    printf ' %q' "${MIMETIC[@]}"
+    printf ' )\n'
+    cat <<'CLIENT'
+# mimetic "$@" through the lane server (protocol: lanes/server.py), or as its own process when the server is gone.
+# The server adopts this process's fds 0-2 by /proc, so they are never redirected here, not even for a moment:
+# a builtin's or function's redirection would swap them while the server looks (hence `exec {fd}`, the subshell
+# and no `2>/dev/null`).
+alive() {
+  local fd stat
+  [ -r "/proc/$server/stat" ] && exec {fd}<"/proc/$server/stat" || return 1
+  read -r -u "$fd" stat
+  exec {fd}<&-
+  [[ "${stat##*) }" != [ZX]* ]]
+}
+started=0
+if alive && exec {requests}<>"$folder/requests" {answers}<>"$folder/answers"; then
+  (printf '%s\0' "$$" "$#" "$@" >&"$requests")
+  while :; do
+    if read -r -t 1 -u "$answers" who answer; then
+      [ "$who" = "$$" ] || continue
+      case "$answer" in
+        start) started=1 ;;
+        fallback) break ;;
+        *) exit "$answer" ;;
+      esac
+    elif ! alive; then
+      [ "$started" = 0 ] || { echo "the lane's mimetic server (pid $server) ended while running: mimetic $*" >&2; exit 1; }
+      break
+    fi
+  done
+  exec {requests}>&- {answers}>&-
+fi
+exec "${fallback[@]}" "$@"
+CLIENT
+  } >"$folder/client" && chmod 700 "$folder/client" && MIMETIC=("$folder/client")
+}
+start_lane_server
 if ! "${MIMETIC[@]}" --version; then
   MIMETIC=()
   fail "The lane's mimetic does not run."
@@ -174,7 +228,10 @@ fi
 
 # 3b. The setup actor: a coding agent adopts mimetic for this app (opt-in; it notes why when it does not run).
 step setup-actor
-"${MIMETIC[@]}" lane setup-actor --root "$ROOT" || say "the setup actor step failed; see lane-state.txt"
+# Opted in, it takes a credential: then it runs as its own process, so the credential ends with it.
+setup_actor=("${MIMETIC[@]}")
+[ "${MIMETIC_ENABLE_LOCAL_CODEX_EXEC:-0}" = 1 ] && setup_actor=("${MIMETIC_PROCESS[@]}")
+"${setup_actor[@]}" lane setup-actor --root "$ROOT" || say "the setup actor step failed; see lane-state.txt"
 rm -f "$ROOT/setup-actor-credentials.json"
 
 # 4. How to run the app: package manager, script, framework, port.

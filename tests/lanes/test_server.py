@@ -1,0 +1,149 @@
+"""The lane server (lanes/server.py) started by the bootstrap's own `start_lane_server`, driven through its client.
+
+Every step runs once through the server's client and once as its own `python -m mimetic` process; the two
+must agree byte for byte. The server's parent is a bash that ran the bootstrap's function and then became
+`cat` (the same process), so the server lives exactly as long as that bash does.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mimetic.lanes.bootstrap import bootstrap_script
+from mimetic.lanes.processes import alive
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="the lane server needs Linux /proc")
+
+APP_PACKAGE = '{"name": "tiny", "scripts": {"dev": "node server.js"}}\n'
+
+
+class LaneServer:
+    def __init__(self, root: Path):
+        script = bootstrap_script()
+        start = script[script.index("start_lane_server() {"):script.index("\nstart_lane_server\n")]
+        prelude = f'ROOT={root}; MIMETIC=({sys.executable} -m mimetic); server_pid=""\n'
+        # The pid goes out on fd 3 (our pipe); the server's own log goes to server.log, as a lane's goes to its log.
+        self.parent = subprocess.Popen(
+            ["bash", "-c", f'{prelude}{start}\nexec 3>&1 >>"$ROOT/server.log" 2>&1\nstart_lane_server\n'
+                           'echo "$server_pid" >&3\nexec 3>&- cat'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.pid = int(self.parent.stdout.readline())
+        self.client = str(root / ".lane-server" / "client")
+        self.log = root / "server.log"
+
+    def stop(self) -> None:
+        self.parent.stdin.close()
+        self.parent.wait()
+
+
+@pytest.fixture
+def server(tmp_path):
+    root = tmp_path / "lane"
+    root.mkdir()
+    running = LaneServer(root)
+    yield running
+    running.stop()
+    if alive(running.pid):
+        os.kill(running.pid, signal.SIGTERM)
+
+
+def _ran(argv: list[str], cwd: Path) -> tuple[int, str, str]:
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+def _own_process(*args: str, cwd: Path) -> tuple[int, str, str]:
+    return _ran([sys.executable, "-m", "mimetic", *args], cwd)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_steps_through_the_server_print_the_same_bytes_and_exit_codes_as_their_own_processes(server, tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "package.json").write_text(APP_PACKAGE)
+    steps = [
+        ["--version"],
+        ["lane", "plan-app", "--cwd", str(app), "--host", "127.0.0.1", "--port", "4123"],
+        ["lane", "plan-app", "--cwd", str(app), "--json"],
+        ["lane", "probe", "--port", str(_free_port()), "--timeout", "0"],  # nothing listens: exit 1 and its reason
+        ["verify", "--run", "no-such-run", "--json", "--cwd", str(app)],  # bad input: the error document, exit 2
+        ["lane", "plan-app", "--no-such-option"],  # a usage error: exit 2 and click's message on stderr
+    ]
+    for step in steps:
+        assert _ran([server.client, *step], tmp_path) == _own_process(*step, cwd=tmp_path), step
+    exits = [line for line in server.log.read_text().splitlines() if line.startswith("[mimetic-lane server]")]
+    assert exits == ["[mimetic-lane server] --version: exit 0", "[mimetic-lane server] lane plan-app: exit 0",
+                     "[mimetic-lane server] lane plan-app: exit 0", "[mimetic-lane server] lane probe: exit 1",
+                     "[mimetic-lane server] verify: exit 2", "[mimetic-lane server] lane plan-app: exit 2"]
+
+
+def test_a_step_redirected_to_a_file_or_captured_by_bash_gets_the_same_bytes_with_the_client_environment(server, tmp_path):
+    served, own, fake_bin = tmp_path / "served", tmp_path / "own", tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "node").write_text("#!/bin/sh\necho v99.1.0\n")
+    (fake_bin / "node").chmod(0o755)
+    for repo in (served, own):
+        repo.mkdir()
+        (repo / "package.json").write_text('{"name": "t", "engines": {"node": ">=99"}, "scripts": {"dev": "node s.js"}}')
+    # init writes its files under --cwd and its JSON to a `>file` redirect; plan-app's bash goes to a `$(…)` capture,
+    # run in the repo (its default --cwd) with a PATH whose node is the one the repo asks for: the client's, not the
+    # server's, environment and working directory.
+    script = ('"$@" init --yes --json --cwd "$REPO" >"$REPO.json"; echo "init $?"; '
+              'plan="$(cd "$REPO" && PATH="$FAKE_BIN:$PATH" "$@" lane plan-app)"; echo "plan $?"; '
+              'printf %s "$plan" >"$REPO.plan"')
+    for repo, mimetic in ((served, [server.client]), (own, [sys.executable, "-m", "mimetic"])):
+        done = subprocess.run(["bash", "-c", script, "step", *mimetic], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "REPO": str(repo), "FAKE_BIN": str(fake_bin)})
+        assert done.stdout == "init 0\nplan 0\n", done.stderr
+    assert (tmp_path / "served.json").read_text().replace(str(served), "<repo>") == \
+        (tmp_path / "own.json").read_text().replace(str(own), "<repo>")
+    assert "node_provision=0" in (tmp_path / "served.plan").read_text()  # the fake node on the client's PATH fits
+    assert (tmp_path / "served.plan").read_text() == (tmp_path / "own.plan").read_text()
+    assert sorted(p.relative_to(served).as_posix() for p in served.rglob("*")) == \
+        sorted(p.relative_to(own).as_posix() for p in own.rglob("*"))
+    assert "[mimetic-lane server] init: exit 0" in server.log.read_text()
+
+
+def test_a_dead_server_makes_the_client_run_the_step_as_its_own_process(server, tmp_path):
+    os.kill(server.pid, signal.SIGKILL)  # its parent (cat) never reaps it: a zombie counts as gone
+    assert _ran([server.client, "--version"], tmp_path) == _own_process("--version", cwd=tmp_path)
+    assert "[mimetic-lane server]" not in server.log.read_text()
+
+
+def test_a_server_that_dies_mid_step_fails_that_step_with_a_clear_reason_and_never_hangs(server, tmp_path):
+    with socket.socket() as silent:  # accepts the probe's connection and never answers it
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(60)  # a hang guard: the probe connects within its first attempt
+        port = silent.getsockname()[1]
+        client = subprocess.Popen([server.client, "lane", "probe", "--port", str(port), "--timeout", "120"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        connection, _ = silent.accept()  # the step is running inside the server now
+        os.kill(server.pid, signal.SIGKILL)
+        out, err = client.communicate(timeout=60)
+        connection.close()
+    assert client.returncode == 1 and out == ""
+    assert f"the lane's mimetic server (pid {server.pid}) ended while running: mimetic lane probe --port {port}" in err
+
+
+def test_the_server_ends_when_the_bootstrap_that_started_it_is_killed(server):
+    assert alive(server.pid)
+    server.parent.kill()
+    server.parent.wait()
+    deadline = time.monotonic() + 60  # a hang guard: the kernel sends SIGTERM as the parent dies
+    while alive(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server.pid)
