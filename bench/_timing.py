@@ -31,12 +31,17 @@ def side_by_side(calls: dict[str, Callable[[], object]], repeat: int = 7, warmup
     return {label: statistics.median(values) for label, values in samples.items()}
 
 
+# Children may write bytecode (the warm-up round does), as an installed package has it: with
+# PYTHONDONTWRITEBYTECODE set, an editable install would compile every module from source on every run.
+CHILD_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_quiet(*argv: str, cwd: str | None = None, executable: str | None = None) -> Callable[[], None]:
     """A call that runs `python argv...` (or `executable argv...`) with its output discarded."""
     command = [executable or sys.executable, *argv]
 
     def call() -> None:
-        subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(command, cwd=cwd, env=CHILD_ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     return call
 

@@ -65,7 +65,9 @@ class SleepSandbox:
         return None
 
     def audit(self, completion):
-        return None  # the bench lane's claim holds: nothing to refuse
+        from mimetic.lanes.claims import ClaimCheck
+
+        return ClaimCheck()  # the bench lane's claim holds: nothing to refuse
 
     def stream_url(self):
         return None

@@ -7,6 +7,7 @@ the command body, so `mimetic --help` stays as fast as importing typer.
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import importlib
 import signal
@@ -22,16 +23,8 @@ COMMAND_MODULES = (
     "init", "doctor", "run", "verify", "review", "runs", "watch", "observe", "export", "cleanup",
     "stats", "lab", "feedback", "schema", "lane", "help", "replay",
 )
-
-app = typer.Typer(
-    name="mimetic",
-    help="Simulate real users trying a product: labs of personas, run bundles, and a live Observer.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},  # 0.1.5 (commander) answers -h too
-)
+# Commands another command's module calls, registered before it (lab's `oss` alias runs `watch`).
+NEEDS = {"lab": ("watch",)}
 
 
 def _version(value: bool) -> None:
@@ -40,7 +33,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def root(
     json: JsonOpt = False,
     strict: bool = typer.Option(False, "--strict", help="Unknown manifest fields are errors (exit 2), not warnings; also MIMETIC_STRICT=1."),
@@ -55,8 +47,41 @@ def root(
         take_warnings()
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"mimetic.cli.{_name}").register(app)
+def build_app(commands: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
+    """The command line with these commands (each module's name is its command's name)."""
+    app = typer.Typer(
+        name="mimetic",
+        help="Simulate real users trying a product: labs of personas, run bundles, and a live Observer.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},  # 0.1.5 (commander) answers -h too
+    )
+    app.callback()(root)
+    for name in commands:
+        importlib.import_module(f"mimetic.cli.{name}").register(app)
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `from mimetic.cli import app` (tests, generated docs): the whole command line, built once.
+    if name == "app":
+        globals()["app"] = app = build_app()
+        return app
+    raise AttributeError(name)
+
+
+def invoked_commands(argv: list[str]) -> tuple[str, ...]:
+    """The one command module a command line needs, or all of them (help, `mimetic help <command>`, an
+    unknown or missing command): building only the invoked command saves importing and converting the
+    other sixteen at every start."""
+    for arg in argv:
+        if arg in ("-h", "--help"):
+            break
+        if not arg.startswith("-"):
+            return (*NEEDS.get(arg, ()), arg) if arg in COMMAND_MODULES and arg != "help" else COMMAND_MODULES
+    return COMMAND_MODULES
 
 
 def normalized(argv: list[str]) -> list[str]:
@@ -80,7 +105,8 @@ def main() -> None:
     # seconds after the work was done (a stopped Observer, a finished run). Nothing left needs collecting.
     atexit.register(gc.freeze)
     with command_scope(restore=False):  # the process exits after the command: signals it held stay held
-        app(args=normalized(sys.argv[1:]), prog_name="mimetic")
+        argv = normalized(sys.argv[1:])
+        build_app(invoked_commands(argv))(args=argv, prog_name="mimetic")
 
 
 def run_in_process(argv: list[str]) -> int:
@@ -91,10 +117,11 @@ def run_in_process(argv: list[str]) -> int:
 
     from mimetic.interrupts import command_scope, exit_quietly
 
+    argv = normalized(argv)
     signal.signal(signal.SIGINT, exit_quietly)
     with command_scope(restore=True):
         try:
-            app(args=normalized(argv), prog_name="mimetic")
+            _built(invoked_commands(argv))(args=argv, prog_name="mimetic")
         except SystemExit as exc:
             if exc.code is None or isinstance(exc.code, int):
                 return exc.code or 0
@@ -104,3 +131,9 @@ def run_in_process(argv: list[str]) -> int:
             traceback.print_exc()
             return 1
     return 0
+
+
+@functools.cache
+def _built(commands: tuple[str, ...]) -> typer.Typer:
+    """One command line per set of commands, built once for all the steps a process runs."""
+    return build_app(commands)

@@ -4,8 +4,6 @@ Records are what mimetic writes (camelCase on the wire, unknown fields ignored o
 manifests are what people author (camelCase, unknown fields rejected).
 """
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict

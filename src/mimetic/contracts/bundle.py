@@ -1,7 +1,5 @@
 """The run bundle (`run.json`), its parts, the review and the latest pointer."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field, PrivateAttr

@@ -1,7 +1,5 @@
 """`mimetic cleanup`: what happened to each sandbox a run's receipts name."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

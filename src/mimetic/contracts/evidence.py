@@ -4,8 +4,6 @@ Producers (lanes, browser proof, actors) write these; consumers (Observer, feedb
 through the same models, so the shapes cannot drift between areas.
 """
 
-from __future__ import annotations
-
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator

@@ -6,8 +6,6 @@ in a trace that a finding carries is derived from the walk alone (no clock, no p
 against the same app state gives a byte-identical `findings` list.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

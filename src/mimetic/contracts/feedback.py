@@ -1,7 +1,5 @@
 """Feedback candidates (derived from a run's evidence) and the public-safe draft built from one."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """What `mimetic feedback list|draft|verify|issue|issue-url --json` prints (`mimetic.feedback-result.v1`)."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

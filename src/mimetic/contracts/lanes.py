@@ -1,7 +1,5 @@
 """What a live lane leaves behind: the bootstrap's completion record and the app-runner plan."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

@@ -4,8 +4,6 @@
 lane's `mimetic.actor.v1` report as for every other actor here.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

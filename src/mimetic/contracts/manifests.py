@@ -4,8 +4,6 @@ Every model forbids unknown fields; the loader (mimetic.manifests) reports them 
 a line and a did-you-mean, so a typo is visible, not a silent default.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Any, ClassVar, Literal
 

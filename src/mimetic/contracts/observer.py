@@ -1,7 +1,5 @@
 """The Observer's documents: the data the page renders, and the results `watch`/`observe`/`export` print."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """The documents `--json` prints (`mimetic.*-result.v1`). Stable shapes for agents and CI."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """What `mimetic init` and `mimetic doctor` print with `--json`."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

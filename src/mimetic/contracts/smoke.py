@@ -1,7 +1,5 @@
 """The `oss-smoke` lab's result (`report.json`): per repo, the steps a disposable clone went through."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

@@ -5,8 +5,6 @@ Cost is summed over known costs only. When any actor's cost is unknown (a model 
 is known. Unknown is never counted as 0.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field

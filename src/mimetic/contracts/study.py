@@ -9,8 +9,6 @@ The participant's self-report and an optional model judge are stored beside the 
 instead of them.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from pydantic import Field
