@@ -7,7 +7,8 @@ Runs one whole `mimetic lab run oss --substrate local --count 1` lane (clone fro
 init, plan, install, start, probe, browser proof, verify, nested Observer, completion) in a fresh
 project, once with the nested mimetic steps as one long-lived process per lane (the default, `lane
 serve`) and once with one Python start-up per step (`MIMETIC_LANE_SERVER=0`, the way lanes ran before),
-in turns, `--repeat` times each, and prints the medians side by side. Run as root (it needs acct(2)).
+in turns, `--repeat` times each, and prints the medians side by side. Run as root (it needs acct(2)), and
+one at a time on a machine: process accounting is the machine's, and a second run would switch it off.
 
 How the CPU is counted, and why it is honest: the kernel's process accounting (`acct(2)`, BSD
 accounting v3) is switched on for the duration of each lane. It writes one record per process as it

@@ -2,6 +2,8 @@
 its measurement lines. Nothing here times anything; a missed budget (exit 1) is the bench's verdict, not a
 failure of these tests, which fail on a traceback or a missing measurement."""
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,3 +28,14 @@ def test_a_scale_bench_runs_at_a_tiny_size_and_prints_its_measurements(script):
     assert done.returncode in (0, 1), done.stderr[-2000:]  # 1: over a budget at this size or under load
     assert "Traceback" not in done.stderr
     assert measurement in done.stdout, done.stdout[-2000:]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="process accounting (acct) needs root")
+@pytest.mark.skipif(not all(map(shutil.which, ("bwrap", "node", "npm"))), reason="a local lane needs bwrap, node and npm")
+def test_the_lane_cpu_bench_runs_one_lane_per_mode_and_prints_the_share():
+    done = subprocess.run([sys.executable, str(BENCH / "lane_cpu.py"), "--repeat", "1"], capture_output=True, text=True,
+                          cwd=BENCH, timeout=600)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "mimetic's share, one lane server (default):" in done.stdout, done.stdout[-2000:]

@@ -19,6 +19,7 @@ import pytest
 
 from mimetic.lanes.bootstrap import bootstrap_script
 from mimetic.lanes.processes import alive
+from mimetic.lanes.server import Request, read_requests
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="the lane server needs Linux /proc")
 
@@ -147,3 +148,12 @@ def test_the_server_ends_when_the_bootstrap_that_started_it_is_killed(server):
     while alive(server.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(server.pid)
+
+
+def test_requests_are_read_across_partial_writes_and_what_no_client_wrote_is_skipped():
+    readable, writable = os.pipe()
+    for chunk in (b"junk\0-3\0", b"4\0" b"99999999\0" b"x\0", b"12\0" b"2\0la", b"ne\0probe\0", b"13\0" b"0\0"):
+        os.write(writable, chunk)
+    os.close(writable)
+    assert list(read_requests(readable)) == [Request(12, ["lane", "probe"]), Request(13, [])]
+    os.close(readable)

@@ -34,6 +34,7 @@ from pathlib import Path
 REQUESTS = "requests"
 ANSWERS = "answers"
 INTERRUPTED = 130
+MAX_ARGS = 4096  # a step's arguments (the bootstrap's longest has 12); more is not a request the client wrote
 _PR_SET_PDEATHSIG = 1
 
 
@@ -57,7 +58,9 @@ def read_requests(fd: int) -> Iterator[Request]:
         while len(fields) >= 2:
             try:
                 pid, argc = int(fields[0]), int(fields[1])
-            except ValueError:  # not a request this protocol wrote: skip one field and resynchronise
+            except ValueError:
+                pid = argc = -1
+            if pid <= 0 or not 0 <= argc <= MAX_ARGS:  # not a request this protocol wrote: skip a field, resynchronise
                 del fields[0]
                 continue
             if len(fields) < 2 + argc:
