@@ -27,10 +27,10 @@ APP_PACKAGE = '{"name": "tiny", "scripts": {"dev": "node server.js"}}\n'
 
 
 class LaneServer:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, mimetic: str = f"{sys.executable} -m mimetic"):
         script = bootstrap_script()
         start = script[script.index("start_lane_server() {"):script.index("\nstart_lane_server\n")]
-        prelude = f'ROOT={root}; MIMETIC=({sys.executable} -m mimetic); server_pid=""\n'
+        prelude = f'ROOT={root}; MIMETIC=({mimetic}); server_pid=""\n'
         # The pid goes out on fd 3 (our pipe); the server's own log goes to server.log, as a lane's goes to its log.
         self.parent = subprocess.Popen(
             ["bash", "-c", f'{prelude}{start}\nexec 3>&1 >>"$ROOT/server.log" 2>&1\nstart_lane_server\n'
@@ -91,6 +91,23 @@ def test_steps_through_the_server_print_the_same_bytes_and_exit_codes_as_their_o
                      "[mimetic-lane server] verify: exit 2", "[mimetic-lane server] lane plan-app: exit 2"]
 
 
+def test_an_e2b_lanes_console_script_serves_the_steps_too(tmp_path):
+    # An E2B lane's mimetic is `<root>/venv/bin/mimetic` from the wheel: the server and the client's fallback use it.
+    console = Path(sys.executable).parent / "mimetic"
+    if not console.is_file():
+        pytest.skip("no mimetic console script beside this interpreter")
+    root = tmp_path / "lane"
+    root.mkdir()
+    running = LaneServer(root, mimetic=str(console))
+    try:
+        assert f"{console} lane serve" in Path(f"/proc/{running.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        step = ["lane", "probe", "--port", str(_free_port()), "--timeout", "0", "--json"]
+        assert _ran([running.client, *step], tmp_path) == _ran([str(console), *step], tmp_path)
+        assert "[mimetic-lane server] lane probe: exit 1" in running.log.read_text()
+    finally:
+        running.stop()
+
+
 def test_a_step_redirected_to_a_file_or_captured_by_bash_gets_the_same_bytes_with_the_client_environment(server, tmp_path):
     served, own, fake_bin = tmp_path / "served", tmp_path / "own", tmp_path / "bin"
     fake_bin.mkdir()
@@ -116,6 +133,17 @@ def test_a_step_redirected_to_a_file_or_captured_by_bash_gets_the_same_bytes_wit
     assert sorted(p.relative_to(served).as_posix() for p in served.rglob("*")) == \
         sorted(p.relative_to(own).as_posix() for p in own.rglob("*"))
     assert "[mimetic-lane server] init: exit 0" in server.log.read_text()
+
+
+def test_the_server_keeps_no_signal_ignored_that_a_step_in_its_own_process_would_not(server):
+    # A process's ignored signals pass to everything it starts (Chromium, the app's tools): only what Python itself
+    # ignores (SIGPIPE, SIGXFSZ, restored for its children) may be, never SIGQUIT or SIGINT as a bash `&` job has them.
+    def ignored(pid: int) -> int:
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")), 16)
+
+    subprocess.run([server.client, "--version"], capture_output=True, check=True, timeout=120)  # the server is up
+    assert ignored(server.pid) & ~((1 << (signal.SIGPIPE - 1)) | (1 << (signal.SIGXFSZ - 1))) == 0
 
 
 def test_a_dead_server_makes_the_client_run_the_step_as_its_own_process(server, tmp_path):

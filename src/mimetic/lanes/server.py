@@ -164,8 +164,12 @@ def end_with_parent(parent: int) -> bool:
 def serve(folder: Path, run_step: Callable[[list[str]], int], *, parent: int) -> None:
     """Answer the lane's steps one at a time until a step is interrupted, the process is stopped or `parent` (the
     bootstrap that started it) ends."""
+    import signal
+
     if not end_with_parent(parent):
         return
+    if hasattr(signal, "SIGQUIT"):  # bash starts a background job with it ignored; a step in its own process was not
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
     # Read-write opens never block on a FIFO and never see end-of-file or SIGPIPE: a client that went away
     # mid-request cannot wedge or kill the server.
     requests = os.open(folder / REQUESTS, os.O_RDWR | os.O_CLOEXEC)
