@@ -124,6 +124,11 @@ def test_the_credential_is_gone_before_the_app_starts_so_an_env_dumping_app_neve
     root = project / ".mimetic/tmp/oss-meta/dump/oss-01"
     assert "MIMETIC_LANE_ROOT" in (root / "app.log").read_text()  # the app really dumped its environment
     assert not (root / CREDENTIALS_FILE).exists() and not (root / "codex-home").exists()
+    # The step that took the credential ran as its own process (gone with it), not in the lane's long-lived
+    # mimetic server, which ran the steps before and after it while the app was up.
+    served = [line for line in (root / "bootstrap.log").read_text().splitlines() if line.startswith("[mimetic-lane server]")]
+    assert "[mimetic-lane server] init: exit 0" in served and "[mimetic-lane server] lane probe: exit 0" in served
+    assert not any("setup-actor" in line for line in served)
     assert [p for p in project.rglob("*") if p.is_file() and CANARY.encode() in p.read_bytes()] == []
     assert cli("cleanup", "--run", "dump", "--json").exit_code == 0
 

@@ -2,7 +2,8 @@
 # mimetic lane bootstrap: the one script both substrates run (local: a temp dir on this machine;
 # e2b: a hosted desktop). It clones the assigned repo, runs `mimetic init`, starts the app, proves it
 # with a nested `mimetic run --app-url`, verifies, renders the nested Observer, and its EXIT trap
-# writes completion.json + setup-quality.json through `mimetic lane complete`.
+# writes completion.json + setup-quality.json through `mimetic lane complete`. Those nested steps run in one
+# long-lived mimetic process, the lane server (`start_lane_server`, lanes/server.py), not one start-up each.
 #
 # Inputs, only through the environment (no secret values except the one private token):
 #   MIMETIC_LANE_ROOT              absolute lane root: bootstrap.log, lane-state.txt, completion.json, repo/

@@ -2,8 +2,8 @@
 
 The bootstrap runs inside a bubblewrap sandbox (lanes/sandbox.py) where only the lane root is writable,
 unless the user asked for `--unsandboxed`. The app it starts and the nested mimetic commands (the host's
-own interpreter, `sys.executable -m mimetic`) run under it, and the nested browser proof is headless
-Chromium. Everything the host reads back goes through lanes/untrusted.py and lanes/claims.py.
+own interpreter, `sys.executable -m mimetic`, started once as the lane server: lanes/server.py) run under
+it, and the nested browser proof is headless Chromium. Everything the host reads back goes through lanes/untrusted.py and lanes/claims.py.
 `close()` stops every process the lane started and removes the lane root unless `keep`.
 """
 
