@@ -7,6 +7,7 @@ must agree byte for byte. The server's parent is a bash that ran the bootstrap's
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CHROMIUM
 from mimetic.lanes.bootstrap import bootstrap_script
 from mimetic.lanes.processes import alive
 from mimetic.lanes.server import Request, read_requests
@@ -166,6 +168,30 @@ def test_a_server_that_dies_mid_step_fails_that_step_with_a_clear_reason_and_nev
         connection.close()
     assert client.returncode == 1 and out == ""
     assert f"the lane's mimetic server (pid {server.pid}) ended while running: mimetic lane probe --port {port}" in err
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
+def test_a_proof_stopped_by_ctrl_c_ends_interrupted_with_130_and_the_server_ends_after_it(server, cli):
+    assert cli("init", "--yes", "--json").exit_code == 0
+    with socket.socket() as silent:  # the app: accepts the browser's connection and never answers it
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(120)  # a hang guard: Chromium connects once it has started
+        client = subprocess.Popen([server.client, "run", "--app-url", f"http://127.0.0.1:{silent.getsockname()[1]}/",
+                                   "--sims", "1", "--json", "--cwd", str(cli.cwd)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        connection, _ = silent.accept()  # the proof is waiting for the page, inside the server
+        os.kill(server.pid, signal.SIGINT)  # what ends a proof as `interrupted` in its own process too
+        out, err = client.communicate(timeout=120)
+        connection.close()
+    assert client.returncode == 130, err
+    assert json.loads(out)["verdict"] == "interrupted"
+    deadline = time.monotonic() + 60  # a hang guard: the server returns right after its answer
+    while alive(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server.pid)
+    assert server.log.read_text().splitlines()[-1] == "[mimetic-lane server] run: exit 130"
 
 
 def test_the_server_ends_when_the_bootstrap_that_started_it_is_killed(server):
