@@ -122,7 +122,9 @@ def lane_once(project: Path, mirror_url: str, slug: str, server: str) -> dict[st
     sampler = Sampler()
     env = {**os.environ, "MIMETIC_GIT_BASE_URL": mirror_url, "MIMETIC_LANE_SERVER": server, "MIMETIC_NO_OPEN": "1"}
     if libc.acct(str(acct_file).encode()) != 0:
-        raise SystemExit(f"acct(2) failed (errno {ctypes.get_errno()}): run as root on Linux with process accounting")
+        print(f"acct(2) failed (errno {ctypes.get_errno()}): run as root on Linux with process accounting",
+              file=sys.stderr)
+        raise SystemExit(2)  # no measurement is possible here, unlike a missed budget (1)
     sampler.start()
     try:
         host = subprocess.Popen([sys.executable, "-m", "mimetic", "lab", "run", "oss", "--substrate", "local",

@@ -36,6 +36,8 @@ def test_a_scale_bench_runs_at_a_tiny_size_and_prints_its_measurements(script):
 def test_the_lane_cpu_bench_runs_one_lane_per_mode_and_prints_the_share():
     done = subprocess.run([sys.executable, str(BENCH / "lane_cpu.py"), "--repeat", "1"], capture_output=True, text=True,
                           cwd=BENCH, timeout=600)
+    if done.returncode == 2 and "acct(2) failed" in done.stderr:  # a container without CAP_SYS_PACCT
+        pytest.skip(done.stderr.strip())
     assert done.returncode in (0, 1), done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "mimetic's share, one lane server (default):" in done.stdout, done.stdout[-2000:]
