@@ -47,8 +47,10 @@ def root(
         take_warnings()
 
 
+@functools.cache
 def build_app(commands: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
-    """The command line with these commands (each module's name is its command's name)."""
+    """The command line with these commands (each module's name is its command's name), built once per set for
+    all the commands a process runs (a lane server's steps)."""
     app = typer.Typer(
         name="mimetic",
         help="Simulate real users trying a product: labs of personas, run bundles, and a live Observer.",
@@ -65,10 +67,9 @@ def build_app(commands: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
 
 
 def __getattr__(name: str) -> typer.Typer:
-    # `from mimetic.cli import app` (tests, generated docs): the whole command line, built once.
+    # `from mimetic.cli import app` (tests, generated docs): the whole command line.
     if name == "app":
-        globals()["app"] = app = build_app()
-        return app
+        return build_app(COMMAND_MODULES)
     raise AttributeError(name)
 
 
@@ -105,8 +106,12 @@ def main() -> None:
     # seconds after the work was done (a stopped Observer, a finished run). Nothing left needs collecting.
     atexit.register(gc.freeze)
     with command_scope(restore=False):  # the process exits after the command: signals it held stay held
-        argv = normalized(sys.argv[1:])
-        build_app(invoked_commands(argv))(args=argv, prog_name="mimetic")
+        _invoke(sys.argv[1:])
+
+
+def _invoke(argv: list[str]) -> None:
+    argv = normalized(argv)
+    build_app(invoked_commands(argv))(args=argv, prog_name="mimetic")
 
 
 def run_in_process(argv: list[str]) -> int:
@@ -117,11 +122,10 @@ def run_in_process(argv: list[str]) -> int:
 
     from mimetic.interrupts import command_scope, exit_quietly
 
-    argv = normalized(argv)
     signal.signal(signal.SIGINT, exit_quietly)
     with command_scope(restore=True):
         try:
-            _built(invoked_commands(argv))(args=argv, prog_name="mimetic")
+            _invoke(argv)
         except SystemExit as exc:
             if exc.code is None or isinstance(exc.code, int):
                 return exc.code or 0
@@ -131,9 +135,3 @@ def run_in_process(argv: list[str]) -> int:
             traceback.print_exc()
             return 1
     return 0
-
-
-@functools.cache
-def _built(commands: tuple[str, ...]) -> typer.Typer:
-    """One command line per set of commands, built once for all the steps a process runs."""
-    return build_app(commands)
