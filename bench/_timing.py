@@ -67,6 +67,11 @@ def source_tree_env(src: str | None) -> dict[str, str] | None:
     return {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
 
 
+def trees(before: str | None) -> dict[str, str | None]:
+    """The checkouts a bench compares: this one (None: the mimetic this interpreter imports), and `before`."""
+    return {"this tree": None, **({"before": before} if before else {})}
+
+
 def console_script(name: str = "mimetic") -> str:
     """The installed entry point beside this interpreter (not a pyenv/asdf shim, which adds its own start-up)."""
     path = Path(sys.executable).parent / name

@@ -16,7 +16,7 @@ import statistics
 import sys
 import tempfile
 
-from _timing import console_script, measured, row, run_quiet, side_by_side, source_tree_env, verdict
+from _timing import console_script, measured, row, run_quiet, side_by_side, source_tree_env, trees, verdict
 
 LANES = (4, 100, 1000)
 BUDGET_4_LANES_S = 0.4
@@ -64,8 +64,7 @@ def main() -> int:
     ok = verdict("dry-run 4 lanes", small < BUDGET_4_LANES_S)
     linear = linearity <= SUPERLINEAR
     if args.big:
-        trees = {"this tree": None, **({"before": args.before} if args.before else {})}
-        results = big_runs(args.big, args.big_repeat, trees)
+        results = big_runs(args.big, args.big_repeat, trees(args.before))
         for name, by_count in results.items():
             (wall4, mem4, cpu4), (wall, mem, cpu) = by_count[4], by_count[args.big]
             row(f"{name}: {args.big} lanes dry-run (median of {args.big_repeat})", wall,

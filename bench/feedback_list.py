@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _timing import measured, row, source_tree_env, verdict
+from _timing import measured, row, source_tree_env, trees, verdict
 
 from mimetic.bundle.store import RunStore
 from mimetic.clock import now_iso
@@ -57,15 +57,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--before", metavar="SRC")
     args = parser.parse_args()
-    trees = {"this tree": None, **({"before": args.before} if args.before else {})}
-    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in trees}
+    checkouts = trees(args.before)
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in checkouts}
     with tempfile.TemporaryDirectory(prefix="mimetic-bench-") as tmp:
         failed_run(Path(tmp), args.lanes)
         command = [sys.executable, "-m", "mimetic", "feedback", "list", "--json", "--cwd", tmp]
-        for name, src in trees.items():  # warm-up: the first list stores the derived candidates in run.json
+        for name, src in checkouts.items():  # warm-up: the first list stores the derived candidates in run.json
             measured(command, env=source_tree_env(src))
         for _ in range(args.repeat):
-            for name, src in trees.items():
+            for name, src in checkouts.items():
                 samples[name].append(measured(command, env=source_tree_env(src)))
     medians = {name: statistics.median(wall for wall, _, _ in values) for name, values in samples.items()}
     for name, seconds in medians.items():
