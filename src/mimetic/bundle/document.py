@@ -20,10 +20,6 @@ from mimetic.safety.redact import Redactor
 from mimetic.safety.terminal import strip_controls
 
 
-def compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 @dataclass(frozen=True)
 class Document:
     """Literal text (redacted) between slots, and each slot's records (each redacted and serialised once).

@@ -84,8 +84,8 @@ def summary_of_data(run_id: str, data: dict[str, Any]) -> RunSummary:
                       stream_count=len(streams) if isinstance(streams, list) else 0, study=data.get("study"))
 
 
-def summary_of_bundle(bundle: RunBundle, events: list | None = None) -> RunSummary:
-    marks = [e.at for e in (bundle.events if events is None else events)] + [m.at for m in bundle.lifecycle]
+def summary_of_bundle(bundle: RunBundle) -> RunSummary:
+    marks = [e.at for e in bundle.events] + [m.at for m in bundle.lifecycle]
     return RunSummary(run_id=bundle.run_id, created_at=bundle.created_at, mode=bundle.mode,
                       verdict=bundle.review.verdict, lab=bundle.lab.id if bundle.lab else None,
                       duration_ms=duration_ms(bundle.created_at, marks), stream_count=len(bundle.streams),
@@ -121,13 +121,14 @@ def record_run(project: Project, run_dir: Path, summary: RunSummary) -> None:
     """Index a run just written (after its last run.json write). The index is rewritten whole, atomically,
     keeping one line per run; a lost race with another run's write only costs that run a full read."""
     from mimetic.bundle.store import atomic_write_bytes
+    from mimetic.safety.redact import compact
 
     key = _stat_key(run_dir / "run.json")
     if key is None:
         return
     entries = _entries(project)
     entries[summary.run_id] = {"runId": summary.run_id, "runJson": key, "summary": summary.to_json()}
-    text = "".join(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n" for entry in entries.values()
+    text = "".join(compact(entry) + "\n" for entry in entries.values()
                    if (project.runs_dir / entry["runId"]).is_dir())
     atomic_write_bytes(project.runs_dir / INDEX_FILE, text.encode("utf-8"))
 

@@ -100,9 +100,6 @@ class LaneBoard:
     def stream(self, index: int) -> Stream:
         return self.bundle.streams[index]
 
-    def rows(self) -> list[dict]:
-        return [self.row(lane.index) for lane in self.lanes]
-
     def row(self, index: int) -> dict:
         sim = self.sim(index)
         return {"sim_id": sim.id, "label": self.lanes[index].label, "status": sim.status, "progress": sim.progress,

@@ -28,7 +28,7 @@ from mimetic.lanes.bootstrap import PRIVATE_TOKEN_NAME, TOKEN_FILE, write_secret
 from mimetic.lanes.claims import (
     ClaimCheck, HostLook, check_claim, confine_to_origin, is_png, lane_app_url, look_at_app, loopback_port, same_origin,
 )
-from mimetic.lanes.env import git_base_url, host_basics
+from mimetic.lanes.env import host_basics
 from mimetic.lanes.processes import lane_pids, stop_lane_processes
 from mimetic.lanes.sandbox import INSTALL_HINT, bwrap_problem, find_bwrap, runtime_paths, sandbox_command
 from mimetic.lanes.setup_actor import CREDENTIALS_FILE, write_credentials

@@ -22,7 +22,7 @@ from mimetic.contracts.bundle import RunBundle, RunEvent, Simulation, Stream
 from mimetic.contracts.observer import ObserverData
 from mimetic.errors import MimeticError
 from mimetic.observer.data import TIMELINE_LIMIT, observer_head, observer_lane, run_relative
-from mimetic.safety.redact import Redactor
+from mimetic.safety.redact import Redactor, compact
 from mimetic.safety.regular import read_json
 
 _SLOT_OPEN = re.compile(r'  "(simulations|streams|events)": \[\Z')
@@ -135,7 +135,6 @@ class LiveModel:
         events = slots.get("events", [])
         if len(events) < len(self._events) or (self._events and events[len(self._events) - 1] != self._last_event):
             self._reset()  # events rewritten, not appended
-            sims, streams = slots.get("simulations", []), slots.get("streams", [])
         return self.apply_changes(head, [line for line in sims if self._sim_line(line) is None],
                                   [line for line in streams if self._stream_line(line) is None],
                                   events[len(self._events):], locked=True)
@@ -265,17 +264,13 @@ class LiveModel:
 
     # --- answering -------------------------------------------------------------------------------
 
-    @property
-    def ready(self) -> bool:
-        return self._head is not None or self._fallback is not None
-
     def answer(self, since: int | None = None, also: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[str], int, bool] | None:
         """(head with `streams` empty, lane JSON texts, cursor, partial): the lanes changed after `since`
         (and those named in `also`), or every lane when `since` is None or older than this model can tell."""
         with self._lock:
             if self._fallback is not None:
                 data = dict(self._fallback)
-                lanes = [json.dumps(s, ensure_ascii=False, separators=(",", ":")) for s in data.pop("streams", [])]
+                lanes = [compact(s) for s in data.pop("streams", [])]
                 return data, lanes, self.cursor, False
             if self._head is None:
                 return None

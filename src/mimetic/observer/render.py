@@ -10,13 +10,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from mimetic.bundle.document import Placement, compact, document, script_safe
+from mimetic.bundle.document import Placement, document, script_safe
 from mimetic.bundle.store import RunStore
 from mimetic.contracts.bundle import RunBundle
 from mimetic.contracts.observer import ObserverResult
 from mimetic.observer.data import build_observer_data, observer_head, observer_lanes
 from mimetic.project import Project
-from mimetic.safety.redact import Redactor
+from mimetic.safety.redact import Redactor, compact
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 INDEX_PATH = "observer/index.html"
@@ -90,11 +90,7 @@ def write_observer(store: RunStore, bundle: RunBundle, redactor: Redactor | None
     return index_path, data_path
 
 
-def observer_warnings(bundle: RunBundle) -> list[str]:
-    return _warnings(bundle.mode)
-
-
-def _warnings(mode: str) -> list[str]:
+def observer_warnings(mode: str) -> list[str]:
     return [DRY_RUN_WARNING if mode == "dry-run" else LIVE_WARNING, FEEDBACK_WARNING]
 
 
@@ -109,7 +105,7 @@ def _result(project: Project, store: RunStore, verdict: str, stream_count: int, 
         ok=True, cwd=str(project.root), run=store.run_id, run_id=store.run_id, verdict=verdict,
         stream_count=stream_count, observer_path=f"{root}/{INDEX_PATH}", observer_data_path=f"{root}/{DATA_PATH}",
         events_path=f"{root}/events.ndjson", observer_url=(store.dir / INDEX_PATH).resolve().as_uri(),
-        bundle_path=f"{root}/run.json", warnings=[*(warnings or []), *_warnings(mode)],
+        bundle_path=f"{root}/run.json", warnings=[*(warnings or []), *observer_warnings(mode)],
     )
 
 

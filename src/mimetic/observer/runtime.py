@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from mimetic.safety.redact import compact
+
 
 class RuntimeStreams:
     """A thread-safe map stream id -> live view URL for the run being watched in this process."""
@@ -36,16 +38,9 @@ class RuntimeStreams:
 stream_urls = RuntimeStreams()
 
 
-def overlay(data: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
-    """A copy of observer data whose lanes with a runtime URL show it as a live iframe (upstream §5.2)."""
-    if not urls or not any(stream["id"] in urls for stream in data["streams"]):
-        return data
-    return {**data, "streams": [_live(stream, urls[stream["id"]]) if stream["id"] in urls else stream
-                                for stream in data["streams"]]}
-
-
 def overlay_lanes(lanes: list[str], urls: dict[str, str]) -> list[str]:
-    """`overlay` for lanes kept as JSON text: only a lane with a runtime URL is parsed and written again."""
+    """Lanes (kept as JSON text) whose runtime URL shows as a live iframe (upstream §5.2): only a lane with a
+    runtime URL is parsed and written again."""
     if not urls:
         return lanes
     shown = []
@@ -54,7 +49,7 @@ def overlay_lanes(lanes: list[str], urls: dict[str, str]) -> list[str]:
         stream_id = text[7:text.find('"', 7)] if text.startswith('{"id":"') else None
         if stream_id in urls:
             lane = json.loads(text)
-            text = json.dumps(_live(lane, urls[lane["id"]]), ensure_ascii=False, separators=(",", ":"))
+            text = compact(_live(lane, urls[lane["id"]]))
         shown.append(text)
     return shown
 

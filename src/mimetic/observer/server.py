@@ -32,6 +32,7 @@ from mimetic.observer.live_model import LiveModel
 from mimetic.observer.render import SERVED_CSP, DATA_PATH, INDEX_PATH, page_html
 from mimetic.observer.runtime import RuntimeStreams, overlay_lanes, run_feeds, stream_urls
 from mimetic.project import Project
+from mimetic.safety.redact import compact
 from mimetic.safety.regular import read_json
 
 HISTORY_LIMIT = 80
@@ -92,7 +93,7 @@ class RunView:
                     self._encoded.clear()
                 marker = f"\0{secrets.token_hex(8)}\0"
                 head = {**head, "streams": marker, "cursor": cursor, **({"partial": True} if partial else {})}
-                before, _, after = json.dumps(head, ensure_ascii=False, separators=(",", ":")).partition(json.dumps(marker))
+                before, _, after = compact(head).partition(json.dumps(marker))
                 text = before + "[" + ",".join(overlay_lanes(lanes, urls)) + "]" + after
                 if name == "index":
                     text = page_html(head["run"], "served", script_safe(text))

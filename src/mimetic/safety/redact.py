@@ -146,7 +146,8 @@ def _json_forms(forms: tuple[str, ...]) -> tuple[str, ...]:
                   for variant in (form, json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1])})
 
 
-def _compact(value: Any) -> str:
+def compact(value: Any) -> str:
+    """Compact JSON text: the form records are judged, kept and written in (run.json lines, the Observer)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -193,10 +194,6 @@ class Redactor:
             text = _URL_USERINFO.sub(USERINFO_REPLACEMENT, text)
         return redact_url_params(text) if "=" in text else text
 
-    def json(self, value: Any) -> str:
-        """`value` redacted and serialised as compact JSON (see `json_records`)."""
-        return next(self.json_records([_compact(value)]))
-
     def json_records(self, texts: Iterable[str], *, batch: int = 256) -> Iterator[str]:
         """Records given as compact JSON text, redacted, lazily. A record is judged on its text, a batch
         at a time: one none of whose rules can apply is kept as it is, which costs a fraction of walking
@@ -216,7 +213,7 @@ class Redactor:
             yield from pending
             return
         for text in pending:
-            yield _compact(self.value(json.loads(text))) if self._may_hold_secret(text) else text
+            yield compact(self.value(json.loads(text))) if self._may_hold_secret(text) else text
 
     def _may_hold_secret(self, text: str) -> bool:
         lower = text.lower()  # plain substring tests: a case-insensitive alternation is 10x slower
