@@ -60,7 +60,7 @@ class LaneBoard:
         self._snapshot_due = 0.0
         self._snapshot_owed = False  # a flush skipped its snapshot: the writer takes it once due, change or not
         self.min_snapshot_interval_s = FLUSH_INTERVAL_S  # live snapshots come at most this often
-        self._fed: list[Callable] = []  # served Observers already handed every lane
+        self._fed: set[Callable] = set()  # served Observers already handed every lane
 
     @classmethod
     def create(cls, project: Project, store: RunStore, lanes: list[Lane], lab: LabRef, substrate: str) -> LaneBoard:
@@ -190,7 +190,7 @@ class LaneBoard:
             indices = range(len(self._lane_texts)) if fresh else lanes
             listener(head, [self._lane_texts[i][0] for i in indices], [self._lane_texts[i][1] for i in indices],
                      self._event_texts if fresh else self._event_texts[events_from:], fresh=fresh)
-            self._fed.append(listener)
+            self._fed.add(listener)
         if self._lines_on_disk is None:
             self.store.write_redacted_lines("events.ndjson", self._event_lines)
         elif self._lines_on_disk < len(self._event_lines):
