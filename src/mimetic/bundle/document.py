@@ -105,3 +105,11 @@ def script_safe(text: str) -> str:
     one of these characters (every OSS lane holds `->`)."""
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def record_id(line: str) -> str | None:
+    """A record line's `id` (a record's first key, as pydantic dumps it), without parsing the rest of the line."""
+    if not line.startswith('{"id":"'):
+        return None
+    end = line.find('"', 7)
+    return line[7:end] if end > 7 and "\\" not in line[7:end] else None

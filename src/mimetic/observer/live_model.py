@@ -17,6 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from mimetic.bundle.document import record_id
 from mimetic.bundle.store import contained, load_bundle_file
 from mimetic.contracts.bundle import RunBundle, RunEvent, Simulation, Stream
 from mimetic.contracts.observer import ObserverData
@@ -194,12 +195,12 @@ class LiveModel:
 
     def _sim_line(self, line: str) -> Simulation | None:
         """The kept simulation whose line this is (unchanged), else None."""
-        sim_id = _record_id(line)
+        sim_id = record_id(line)
         kept = self._sims.get(sim_id) if sim_id else None
         return kept[1] if kept is not None and kept[0] == line else None
 
     def _stream_line(self, line: str) -> Stream | None:
-        stream_id = _record_id(line)
+        stream_id = record_id(line)
         kept = self._streams.get(stream_id) if stream_id else None
         return kept[1] if kept is not None and kept[0] == line else None
 
@@ -285,11 +286,3 @@ class LiveModel:
             else:
                 lanes = list(self._lanes.values())
             return head, lanes, self.cursor, partial
-
-
-def _record_id(line: str) -> str | None:
-    """A record line's `id` (always its first key), without parsing the rest of the line."""
-    if not line.startswith('{"id":"'):
-        return None
-    end = line.find('"', 7)
-    return line[7:end] if end > 7 and "\\" not in line[7:end] else None

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from mimetic.bundle.document import record_id
 from mimetic.safety.redact import compact
 
 
@@ -45,9 +46,7 @@ def overlay_lanes(lanes: list[str], urls: dict[str, str]) -> list[str]:
         return lanes
     shown = []
     for text in lanes:
-        # A lane's first key is its id (`{"id":"…"`): read it without parsing the lane.
-        stream_id = text[7:text.find('"', 7)] if text.startswith('{"id":"') else None
-        if stream_id in urls:
+        if record_id(text) in urls:
             lane = json.loads(text)
             text = compact(_live(lane, urls[lane["id"]]))
         shown.append(text)
