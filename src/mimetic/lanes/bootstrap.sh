@@ -51,10 +51,11 @@ APP_LOG="$ROOT/app.log"
 NESTED_DIR="$REPO/.mimetic/runs/$NESTED_RUN_ID"
 
 _github_token=""
-if [ -f "${MIMETIC_LANE_ROOT:-}/.github-token" ] && [ ! -L "$MIMETIC_LANE_ROOT/.github-token" ]; then
-  _github_token="$(cat "$MIMETIC_LANE_ROOT/.github-token")"
+token_file="$ROOT/.github-token"  # lanes/bootstrap.py TOKEN_FILE
+if [ -f "$token_file" ] && [ ! -L "$token_file" ]; then
+  _github_token="$(cat "$token_file")"
 fi
-rm -f "${MIMETIC_LANE_ROOT:-}/.github-token"
+rm -f "$token_file"
 unset MIMETIC_GITHUB_TOKEN OPENAI_API_KEY CODEX_API_KEY CODEX_ACCESS_TOKEN E2B_API_KEY GH_TOKEN GITHUB_TOKEN GITHUB_PAT
 
 mkdir -p "$ROOT" && cd "$ROOT" || exit 1
