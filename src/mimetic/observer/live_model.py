@@ -136,8 +136,8 @@ class LiveModel:
         events = slots.get("events", [])
         if len(events) < len(self._events) or (self._events and events[len(self._events) - 1] != self._last_event):
             self._reset()  # events rewritten, not appended
-        return self.apply_changes(head, [line for line in sims if self._sim_line(line) is None],
-                                  [line for line in streams if self._stream_line(line) is None],
+        return self.apply_changes(head, [line for line in sims if self._changed(self._sims, line)],
+                                  [line for line in streams if self._changed(self._streams, line)],
                                   events[len(self._events):], locked=True)
 
     def apply_changes(self, head: dict[str, Any], sims: list[str], streams: list[str], events: list[str], *,
@@ -193,16 +193,12 @@ class LiveModel:
         self._fallback = None
         return self._rebuild(changed & set(self._streams), whole=self._head is None)
 
-    def _sim_line(self, line: str) -> Simulation | None:
-        """The kept simulation whose line this is (unchanged), else None."""
-        sim_id = record_id(line)
-        kept = self._sims.get(sim_id) if sim_id else None
-        return kept[1] if kept is not None and kept[0] == line else None
-
-    def _stream_line(self, line: str) -> Stream | None:
-        stream_id = record_id(line)
-        kept = self._streams.get(stream_id) if stream_id else None
-        return kept[1] if kept is not None and kept[0] == line else None
+    @staticmethod
+    def _changed(kept: dict[str, tuple[str, Any]], line: str) -> bool:
+        """Whether a record line differs from the one kept under its id (or has no kept twin)."""
+        key = record_id(line)
+        record = kept.get(key) if key else None
+        return record is None or record[0] != line
 
     def _actor_stats(self, stream: Stream) -> tuple:
         paths = [rel for a in stream.artifacts if a.kind == "actor" and (rel := run_relative(a.path))]
