@@ -133,6 +133,11 @@ def record_run(project: Project, run_dir: Path, summary: RunSummary) -> None:
     atomic_write_bytes(project.runs_dir / INDEX_FILE, text.encode("utf-8"))
 
 
+def newest_first(runs: list[IndexedRun]) -> list[IndexedRun]:
+    """Runs by creation time, newest first (an unreadable run last, by id)."""
+    return sorted(runs, key=lambda r: ((r.summary.created_at if r.summary else None) or "", r.run_id), reverse=True)
+
+
 def indexed_runs(project: Project) -> list[IndexedRun]:
     """Every run directory (by a run id a reader accepts), summarised from the index where it is current."""
     from mimetic.bundle.store import readable_run_id

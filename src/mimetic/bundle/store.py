@@ -328,15 +328,14 @@ def resolve_run(project: Project, run: str | None) -> RunStore:
 def list_runs(project: Project) -> list[dict[str, Any]]:
     """Every run directory, newest first, with createdAt/mode/verdict from the run index or its run.json
     (null if unreadable)."""
-    from mimetic.bundle.run_index import indexed_runs
+    from mimetic.bundle.run_index import indexed_runs, newest_first
 
     runs = []
-    for run in indexed_runs(project):
+    for run in newest_first(indexed_runs(project)):
         summary = run.summary
         runs.append({"runId": run.run_id, "createdAt": summary.created_at if summary else None,
                      "mode": summary.mode if summary else None, "verdict": summary.verdict if summary else None,
                      "path": f".mimetic/runs/{run.run_id}"})
-    runs.sort(key=lambda r: (r["createdAt"] or "", r["runId"]), reverse=True)
     return runs
 
 

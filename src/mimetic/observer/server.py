@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mimetic.bundle.document import script_safe
-from mimetic.bundle.run_index import indexed_runs
+from mimetic.bundle.run_index import indexed_runs, newest_first
 from mimetic.bundle.store import RunStore, contained, readable_run_id
 from mimetic.errors import MimeticError
 from mimetic.observer.live_model import LiveModel
@@ -330,8 +330,7 @@ class ObserverServer:
             latest = None
         current = self.current.store.run_id
         runs = []
-        for run in sorted(indexed_runs(self.project), key=lambda r: ((r.summary.created_at if r.summary else None) or "",
-                                                                     r.run_id), reverse=True)[:HISTORY_LIMIT]:
+        for run in newest_first(indexed_runs(self.project))[:HISTORY_LIMIT]:
             summary = run.summary
             href = f"/{INDEX_PATH}" if run.run_id == current else f"/_mimetic/runs/{run.run_id}/{INDEX_PATH}"
             runs.append({"runId": run.run_id, "createdAt": summary.created_at if summary else None,
