@@ -55,7 +55,7 @@ class FakeSandbox:
             return None
         if self.behaviour.raise_on_read:
             raise RuntimeError(self.behaviour.raise_on_read)
-        from mimetic.observer.runtime import stream_urls
+        from mimetic.lanes.live_feeds import stream_urls
 
         self.runtime_urls_seen.update(stream_urls.snapshot())
         if relative == "bootstrap.log":

@@ -143,7 +143,7 @@ def test_a_required_host_actor_that_cannot_see_the_lane_blocks_the_lane_and_leav
 def test_live_view_urls_reach_only_the_served_overlay_while_the_lane_runs(lane_harness):
     from lanes.lane_fakes import Behaviour, FakeSubstrate
 
-    from mimetic.observer.runtime import stream_urls
+    from mimetic.lanes.live_feeds import stream_urls
 
     secret_url = "https://6080-sbx.example/vnc.html?view_only=true&password=liveviewsecret"
     substrate = FakeSubstrate(default=Behaviour(duration_s=0.2, stream_url=secret_url))

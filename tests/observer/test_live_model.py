@@ -12,7 +12,7 @@ from mimetic.bundle.store import RunStore
 from mimetic.contracts.bundle import LabRef
 from mimetic.labs.oss_meta import plan_lanes
 from mimetic.lanes.board import LaneBoard
-from mimetic.observer.runtime import run_feeds
+from mimetic.lanes.live_feeds import run_feeds
 from mimetic.observer.server import ObserverServer
 from mimetic.project import Project
 from observer.test_observer_server import get

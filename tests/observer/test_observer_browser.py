@@ -10,7 +10,7 @@ from fixtures.observer_runs import XSS_IMG, XSS_SCRIPT, make_observer_run, set_l
 
 from mimetic.labs.synthetic import run_synthetic
 from mimetic.observer.export import export_run
-from mimetic.observer.runtime import RuntimeStreams
+from mimetic.lanes.live_feeds import RuntimeStreams
 from mimetic.observer.server import ObserverServer
 from mimetic.project import Project
 

@@ -13,7 +13,7 @@ import pytest
 from fixtures.observer_runs import make_observer_run, set_lane_status
 
 from mimetic.errors import MimeticError
-from mimetic.observer.runtime import RuntimeStreams
+from mimetic.lanes.live_feeds import RuntimeStreams
 from mimetic.observer.server import ObserverServer
 from mimetic.project import Project
 

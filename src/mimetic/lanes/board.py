@@ -24,7 +24,7 @@ from mimetic.bundle.store import BUNDLE_SLOTS, RunStore, review_markdown
 from mimetic.clock import now_iso
 from mimetic.contracts.bundle import LabRef, Review, RunBundle, Simulation, Stream
 from mimetic.labs.oss_meta import META_PERSONA, META_SCENARIO, Lane, assigned_repos_section, lane_records
-from mimetic.observer.runtime import run_feeds
+from mimetic.lanes.live_feeds import run_feeds
 from mimetic.project import Project
 from mimetic.safety.redact import Redactor
 

@@ -103,7 +103,7 @@ class LaneRunner:
         self.substrate = substrate
         self.settings = settings
         self.scrubbers = scrubbers
-        self.live_views: set[str] = set()  # stream ids that got a live view (the URLs live in observer.runtime only)
+        self.live_views: set[str] = set()  # stream ids that got a live view (the URLs live in lanes/live_feeds.py only)
         self.warnings: list[str] = []
         self._sandbox_ids: dict[int, str] = {}
         self._lock = threading.Lock()
@@ -152,7 +152,7 @@ class LaneRunner:
             return result
         url = sandbox.stream_url()  # a desktop's live view starts with its bootstrap terminal
         if url:
-            from mimetic.observer.runtime import stream_urls
+            from mimetic.lanes.live_feeds import stream_urls
 
             self.live_views.add(lane.stream_id)
             stream_urls.set(lane.stream_id, url)  # the served Observer overlays it; nothing writes it
@@ -373,7 +373,7 @@ class LaneRunner:
 
     def _close(self, index: int, sandbox: LaneSandbox) -> None:
         if not self.settings.keep:  # a killed desktop has no live view left to show
-            from mimetic.observer.runtime import stream_urls
+            from mimetic.lanes.live_feeds import stream_urls
 
             stream_urls.discard(self.board.lanes[index].stream_id)
         try:

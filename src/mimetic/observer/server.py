@@ -30,7 +30,8 @@ from mimetic.bundle.store import RunStore, contained, readable_run_id
 from mimetic.errors import MimeticError
 from mimetic.observer.live_model import LiveModel
 from mimetic.observer.render import SERVED_CSP, DATA_PATH, INDEX_PATH, page_html
-from mimetic.observer.runtime import RuntimeStreams, overlay_lanes, run_feeds, stream_urls
+from mimetic.lanes.live_feeds import RuntimeStreams, run_feeds, stream_urls
+from mimetic.observer.runtime import overlay_lanes
 from mimetic.project import Project
 from mimetic.safety.redact import compact
 from mimetic.safety.regular import read_json
