@@ -170,6 +170,33 @@ def test_a_server_that_dies_mid_step_fails_that_step_with_a_clear_reason_and_nev
     assert f"the lane's mimetic server (pid {server.pid}) ended while running: mimetic lane probe --port {port}" in err
 
 
+SLOW_SERVER = """import os, sys, time
+from pathlib import Path
+from mimetic.lanes.server import read_requests
+folder = Path(sys.argv[sys.argv.index("--folder") + 1])
+answers = os.open(folder / "answers", os.O_RDWR)
+request = next(read_requests(os.open(folder / "requests", os.O_RDWR)))
+for piece in (f"{request.pid} st", "art\\n", f"{request.pid} ", "7\\n"):
+    os.write(answers, piece.encode())
+    time.sleep(1.5)  # longer than the client's one-second read: each answer arrives across two reads
+time.sleep(600)
+"""
+
+
+def test_an_answer_split_across_the_clients_timed_reads_still_reaches_it(tmp_path):
+    # A loaded machine delivers an answer as a read times out; the part already read must not be lost with it.
+    root = tmp_path / "lane"
+    root.mkdir()
+    (tmp_path / "slow_server.py").write_text(SLOW_SERVER)
+    running = LaneServer(root, mimetic=f"{sys.executable} {tmp_path / 'slow_server.py'}")
+    try:
+        done = subprocess.run([running.client, "lane", "probe"], capture_output=True, text=True, timeout=60)
+    finally:
+        os.kill(running.pid, signal.SIGKILL)
+        running.stop()
+    assert (done.returncode, done.stderr) == (7, "")
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
 def test_a_proof_stopped_by_ctrl_c_ends_interrupted_with_130_and_the_server_ends_after_it(server, cli):

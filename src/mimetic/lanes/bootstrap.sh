@@ -139,18 +139,24 @@ alive() {
   exec {fd}<&-
   [[ "${stat##*) }" != [ZX]* ]]
 }
-started=0
+started=0 line=""
 if alive && exec {requests}<>"$folder/requests" {answers}<>"$folder/answers"; then
   (printf '%s\0' "$$" "$#" "$@" >&"$requests")
   while :; do
-    if read -r -t 1 -u "$answers" who answer; then
+    # A read that times out keeps what it had read of a line in `part`, and those bytes are gone from the FIFO:
+    # kept here, or an answer that arrives as the second ticks over would be cut and waited for forever.
+    if IFS= read -r -t 1 -u "$answers" part; then
+      line+="$part"
+      who="${line%% *}" answer="${line#* }" line=""
       [ "$who" = "$$" ] || continue
       case "$answer" in
         start) started=1 ;;
         fallback) break ;;
         *) exit "$answer" ;;
       esac
-    elif ! alive; then
+    else
+      line+="$part"
+      alive && continue
       [ "$started" = 0 ] || { echo "the lane's mimetic server (pid $server) ended while running: mimetic $*" >&2; exit 1; }
       break
     fi
