@@ -121,7 +121,11 @@ setInterval(forge, 100);
 def blank_pass_app(shot: bytes) -> dict[str, str]:
     """Answers on its port with a blank page, plants a real PNG of something else as its nested proof's
     screenshot, and claims passed: the probe answers and the lane's screenshot is real, so only the host's
-    own screenshot can tell."""
+    own screenshot can tell.
+
+    It holds its answers for its first 8 s: the bootstrap, which needs one, cannot write its own completion
+    before the host has read the forged one (the host takes the first completion.json it sees, within a
+    second; the nested steps after the probe can take less)."""
     script = f"""const fs = require("fs"), http = require("http"), path = require("path");
 const root = process.env.MIMETIC_LANE_ROOT;
 const claim = Object.assign({json.dumps(FORGED_PASS)}, {{ schema: "mimetic.oss-meta-bootstrap-completion.v1",
@@ -133,7 +137,10 @@ const forge = () => {{ try {{
   fs.writeFileSync(path.join(root, "completion.tmp"), JSON.stringify(claim));
   fs.renameSync(path.join(root, "completion.tmp"), path.join(root, "completion.json"));
 }} catch (e) {{}} }};
-http.createServer((req, res) => {{ res.writeHead(200, {{ "content-type": "text/html" }}); res.end("<!doctype html><html><body></body></html>"); }})
+const answering = Date.now() + 8000;
+http.createServer((req, res) => setTimeout(() => {{
+  res.writeHead(200, {{ "content-type": "text/html" }}); res.end("<!doctype html><html><body></body></html>");
+}}, Math.max(0, answering - Date.now())))
   .listen(Number(process.env.PORT), "127.0.0.1", () => {{ forge(); setInterval(forge, 100); }});
 """
     return {"package.json": package("node blank.js"), "blank.js": script}
