@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
+import time
 from pathlib import Path
 
 import pytest
 from conftest import CHROMIUM
 from fixtures.study_project import study_project
 from fixtures.todo_app import serve_todo_app
+from reliability.support import mimetic_process, verify_ok
 
 from mimetic.browser.chromium import DESKTOP, launch_chromium
 
@@ -98,3 +101,21 @@ def test_swapped_filter_is_a_failed_task_with_its_evidence_step_and_drafts_a_tar
     shots = [e["path"] for e in body["evidence"] if e["kind"] == "screenshot"]
     assert shots and all((run_dir / path).is_file() for path in shots)  # run-relative evidence
     assert cli("feedback", "verify", "--json").exit_code == 0
+
+
+def test_a_study_stopped_by_sigterm_mid_run_ends_interrupted_with_a_verifiable_bundle(project):
+    study_project(project)
+    with serve_todo_app("good") as url:
+        process = mimetic_process("run", "--study", "todo-study", "--app-url", url, "--run-id", "study-term", "--json",
+                                  cwd=project)
+        run_dir = project / ".mimetic/runs/study-term"
+        deadline = time.monotonic() + 60  # a hang guard: the run folder appears once the study has started
+        while not run_dir.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # past the instant between the folder and the interruptible part, into Chromium's launch
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    data = json.loads(out)
+    assert (data["runId"], data["verdict"], data["error"]["code"]) == ("study-term", "interrupted", "MIMETIC_INTERRUPTED")
+    verify_ok(project, "study-term")

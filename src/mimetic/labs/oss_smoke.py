@@ -24,6 +24,7 @@ from mimetic.clock import new_run_id, now_iso
 from mimetic.contracts.bundle import TARGET_CWD_MARKER
 from mimetic.contracts.smoke import OssLabResult, SmokeCleanup, SmokeRepo, SmokeStep
 from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT, MimeticError
+from mimetic.interrupts import signals_held, signals_interrupt
 from mimetic.labs.dispatch import LabRun
 from mimetic.lanes.env import anonymous_git_env
 from mimetic.lanes.pool import default_concurrency, fan_out
@@ -65,22 +66,25 @@ def run_smoke(project, resolved, repos, limit, options, warnings) -> LabRun:
         return repo
 
     concurrency = default_concurrency(len(slugs), options.concurrency or resolved.lab.concurrency)
-    outcome = fan_out(slugs, work, concurrency=concurrency,
-                      on_error=failed, on_cancel=cancelled)
-    if not options.keep:
-        shutil.rmtree(sandbox, ignore_errors=True)
-    result = OssLabResult(
-        ok=not outcome.interrupted and all(repo.ok for repo in outcome.results),
-        run_id=run_id, cwd=str(project.root), started_at=started, completed_at=now_iso(),
-        sandbox_path=project.relative(sandbox),
-        report_json_path=project.relative(report_dir / "report.json"),
-        report_markdown_path=project.relative(report_dir / "report.md"),
-        cleanup=SmokeCleanup(kept=options.keep, sandbox_removed=not sandbox.exists()),
-        repos=outcome.results, interrupted=outcome.interrupted, warnings=list(warnings),
-    )
-    write_report(report_dir, result, lab_id=resolved.lab.id)
-    exit_code = EXIT_INTERRUPTED if outcome.interrupted else (EXIT_OK if result.ok else EXIT_VERDICT)
-    return LabRun(result, exit_code, store=None)
+    # As the meta-lab (interrupts.py): a stop signal stops the trials (fan_out settles it as `interrupted`) and
+    # is held from then until the command has printed its result, so the report is never cut short.
+    with signals_held():
+        with signals_interrupt():
+            outcome = fan_out(slugs, work, concurrency=concurrency, on_error=failed, on_cancel=cancelled)
+        if not options.keep:
+            shutil.rmtree(sandbox, ignore_errors=True)
+        result = OssLabResult(
+            ok=not outcome.interrupted and all(repo.ok for repo in outcome.results),
+            run_id=run_id, cwd=str(project.root), started_at=started, completed_at=now_iso(),
+            sandbox_path=project.relative(sandbox),
+            report_json_path=project.relative(report_dir / "report.json"),
+            report_markdown_path=project.relative(report_dir / "report.md"),
+            cleanup=SmokeCleanup(kept=options.keep, sandbox_removed=not sandbox.exists()),
+            repos=outcome.results, interrupted=outcome.interrupted, warnings=list(warnings),
+        )
+        write_report(report_dir, result, lab_id=resolved.lab.id)
+        exit_code = EXIT_INTERRUPTED if outcome.interrupted else (EXIT_OK if result.ok else EXIT_VERDICT)
+        return LabRun(result, exit_code, store=None)
 
 
 def nested_run_id(run_id: str, slug: str) -> str:

@@ -18,6 +18,7 @@ from mimetic.contracts.bundle import (
 from mimetic.contracts.results import ErrorInfo, RunResult
 from mimetic.contracts.study import StudyLane, StudySummary, TaskAttempt
 from mimetic.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_VERDICT
+from mimetic.interrupts import signals_held, signals_interrupt
 from mimetic.project import Project
 from mimetic.studies.outcomes import outcome_counts, summarise
 from mimetic.studies.plan import SCRIPTED, StudyPlan, plan_study
@@ -143,46 +144,51 @@ def run_study(project: Project, study: str, *, app_url: str | None, actor: str |
 
     plan = plan_study(project, study, app_url=app_url, actor=actor, require=require, resolved=resolved)
     chromium = find_chromium()
-    store = RunStore.new(project, run_id or new_run_id("study"))
     participant = participant_for(plan)
     judge = judge_for(plan)
-    created_at = now_iso()
-    log = EventLog()
-    log.mark("run.created", f"Study run {store.run_id} created: {len(plan.personas)} persona(s) x "
-                            f"{len(plan.scenario.tasks)} task(s).")
-    runs: list[LaneRun] = []
-    interrupted = False
-    try:
-        with launch_chromium(chromium) as launched:
-            for index, persona in enumerate(plan.personas):
-                runs.append(_run_one(launched, plan, persona, participant, store, log, index, judge))
-    except KeyboardInterrupt:
-        interrupted = True
-        log.mark("run.interrupted", "Interrupted (Ctrl-C); unfinished lanes were left out of the tallies.")
-    lanes = [run.lane for run in runs]
-    summary = summarise(plan.scenario, lanes, actor=participant.kind, require=plan.require)
-    verdict = verdict_of(summary, interrupted)
-    at = now_iso()
-    log.mark("review.created", f"Review verdict {verdict}.")
-    store.write_json(STUDY_PATH, summary.to_json())
-    bundle = RunBundle(
-        run_id=store.run_id, mode="live", sim_count=len(runs), created_at=created_at,
-        artifact_root=store.artifact_root, lab=plan.lab, source=source_info(project), persona=plan.personas[0].ref,
-        scenario=plan.scenario_ref, lifecycle=log.lifecycle,
-        simulations=[_simulation(plan, run, i, created_at, at) for i, run in enumerate(runs)],
-        streams=[_stream(plan, run, at) for run in runs], events=log.events,
-        review=_review(plan, summary, verdict, participant),
-        study=summary.model_copy(update={"lanes": []}))
-    bundle.feedback_candidates = study_candidates(bundle, summary)
-    write_run(store, bundle, {"Tasks": tasks_section(summary)})
-    ok = verdict == "pass"
-    result = run_result(store, bundle, list(plan.warnings), ok=ok, lab=plan.lab.id if plan.lab else None)
-    if not ok:
-        code = {"fail": "MIMETIC_STUDY_BELOW_REQUIRE", "blocked": "MIMETIC_STUDY_BLOCKED",
-                "interrupted": "MIMETIC_INTERRUPTED"}[verdict]
-        result.error = ErrorInfo(code=code, message=bundle.review.summary)
-    exit_code = EXIT_OK if ok else EXIT_INTERRUPTED if interrupted else EXIT_VERDICT
-    return result, exit_code
+    # As a lab run (interrupts.py): from the run's first write on, a stop signal stops the lanes, and it is held
+    # from then until the command has printed its result, so SIGTERM or a second Ctrl-C cannot cut the bundle or
+    # the result short.
+    with signals_held():
+        store = RunStore.new(project, run_id or new_run_id("study"))
+        created_at = now_iso()
+        log = EventLog()
+        log.mark("run.created", f"Study run {store.run_id} created: {len(plan.personas)} persona(s) x "
+                                f"{len(plan.scenario.tasks)} task(s).")
+        runs: list[LaneRun] = []
+        interrupted = False
+        try:
+            with signals_interrupt(), launch_chromium(chromium) as launched:
+                for index, persona in enumerate(plan.personas):
+                    runs.append(_run_one(launched, plan, persona, participant, store, log, index, judge))
+        except KeyboardInterrupt:
+            interrupted = True
+            log.mark("run.interrupted", "Interrupted (Ctrl-C or a stop signal); unfinished lanes were left out of "
+                                        "the tallies.")
+        lanes = [run.lane for run in runs]
+        summary = summarise(plan.scenario, lanes, actor=participant.kind, require=plan.require)
+        verdict = verdict_of(summary, interrupted)
+        at = now_iso()
+        log.mark("review.created", f"Review verdict {verdict}.")
+        store.write_json(STUDY_PATH, summary.to_json())
+        bundle = RunBundle(
+            run_id=store.run_id, mode="live", sim_count=len(runs), created_at=created_at,
+            artifact_root=store.artifact_root, lab=plan.lab, source=source_info(project), persona=plan.personas[0].ref,
+            scenario=plan.scenario_ref, lifecycle=log.lifecycle,
+            simulations=[_simulation(plan, run, i, created_at, at) for i, run in enumerate(runs)],
+            streams=[_stream(plan, run, at) for run in runs], events=log.events,
+            review=_review(plan, summary, verdict, participant),
+            study=summary.model_copy(update={"lanes": []}))
+        bundle.feedback_candidates = study_candidates(bundle, summary)
+        write_run(store, bundle, {"Tasks": tasks_section(summary)})
+        ok = verdict == "pass"
+        result = run_result(store, bundle, list(plan.warnings), ok=ok, lab=plan.lab.id if plan.lab else None)
+        if not ok:
+            code = {"fail": "MIMETIC_STUDY_BELOW_REQUIRE", "blocked": "MIMETIC_STUDY_BLOCKED",
+                    "interrupted": "MIMETIC_INTERRUPTED"}[verdict]
+            result.error = ErrorInfo(code=code, message=bundle.review.summary)
+        exit_code = EXIT_OK if ok else EXIT_INTERRUPTED if interrupted else EXIT_VERDICT
+        return result, exit_code
 
 
 def _run_one(launched, plan: StudyPlan, persona, participant: Participant, store: RunStore, log: EventLog,
