@@ -168,9 +168,8 @@ def run_setup_actor(root: Path, environ: Mapping[str, str] | None = None, *, mim
     home.mkdir(mode=0o700, exist_ok=True)
     env = {**environ, "CODEX_HOME": str(home)}
     if credentials.get("authJson"):
-        fd = os.open(home / "auth.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(credentials["authJson"])
+        (home / "auth.json").unlink(missing_ok=True)  # one left by an earlier attempt in this lane
+        write_secret_file(home / "auth.json", credentials["authJson"])
     if credentials.get("apiKey"):
         env["CODEX_API_KEY"] = env["OPENAI_API_KEY"] = credentials["apiKey"]
     if credentials.get("accessToken"):
