@@ -73,6 +73,14 @@ def _test_local_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(redact, "_known_values", set(redact._known_values))
 
 
+@pytest.fixture(autouse=True)
+def _no_mimetic_left_running():
+    yield
+    from reliability.support import stop_started
+
+    stop_started()
+
+
 def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 

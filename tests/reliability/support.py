@@ -19,11 +19,30 @@ def tree_snapshot(root: Path) -> dict[str, str]:
     return snapshot
 
 
+_started: list[subprocess.Popen] = []
+
+
 def mimetic_process(*args: str, cwd: Path, env: dict[str, str] | None = None, **popen) -> subprocess.Popen:
-    """`python -m mimetic <args> --cwd <cwd>` started in the background."""
+    """`python -m mimetic <args> --cwd <cwd>` started in the background (stopped after the test if still running)."""
     full_env = {**os.environ, "MIMETIC_NO_OPEN": "1", **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "mimetic", *args, "--cwd", str(cwd)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=full_env, **popen)
+    process = subprocess.Popen([sys.executable, "-m", "mimetic", *args, "--cwd", str(cwd)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=full_env, **popen)
+    _started.append(process)
+    return process
+
+
+def stop_started() -> None:
+    """Stop what a test started and left running (it failed or timed out waiting): SIGTERM, so a lab stops its
+    lanes as a user's would, then SIGKILL. A hung test must not leave lanes loading the machine for the next."""
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
 
 
 def run_mimetic(*args: str, cwd: Path, env: dict[str, str] | None = None,
