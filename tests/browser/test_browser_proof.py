@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import tempfile
 import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import CHROMIUM, Cli
+from fixtures.loopback import free_port
 from fixtures.todo_app import SCENARIOS_DIR, TRUNCATE_AT, serve_todo_app
 
 pytestmark = [
@@ -216,14 +216,9 @@ def test_defect_scenarios_pass_on_the_good_app_in_both_viewports(tmp_path, good_
         assert all(step["status"] == "passed" for step in trace["steps"])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_stopped_app_is_blocked_with_a_clear_reason(cli):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     call = cli("run", "--app-url", url, "--json")
     assert call.exit_code == 1
     assert "Traceback" not in call.stdout + call.stderr

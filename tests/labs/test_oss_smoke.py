@@ -6,11 +6,10 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-from reliability.support import mimetic_process
+from reliability.support import mimetic_process, signal_once_there
 
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "fixture", "GIT_AUTHOR_EMAIL": "fixture@example.invalid",
@@ -110,12 +109,8 @@ def test_a_limit_below_one_is_rejected(cli, project, limit):
 def test_a_smoke_run_stopped_by_sigterm_ends_interrupted_with_its_report(project, mirror):
     process = mimetic_process("lab", "run", "oss-smoke", "--repos", "fixture/todo,fixture/notes", "--concurrency", "1",
                               "--run-id", "smoke-term", "--json", cwd=project)
-    trials = project / ".mimetic/tmp/oss-lab/smoke-term"
-    deadline = time.monotonic() + 60  # a hang guard: the first trial's folder appears once it has started
-    while not trials.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=120)
+    # The first trial's folder appears once it has started.
+    out, err = signal_once_there(process, project / ".mimetic/tmp/oss-lab/smoke-term", signal.SIGTERM)
     assert process.returncode == 130, err[-2000:]
     data = json.loads(out)
     assert data["interrupted"] is True and data["ok"] is False

@@ -7,29 +7,21 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
+from fixtures.loopback import free_port, serving
 
 from mimetic.lanes.probe import listened_on_here
 from mimetic.lanes.sandbox import bwrap_problem, find_bwrap, runtime_paths, sandbox_command
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def foreign_app():
     """An app outside the lane answering on its port, as another lane's copy of a repo with a fixed Vite port."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield server.server_address[1]
 
 
 def probe_in_lane(tmp_path: Path, script: str) -> subprocess.CompletedProcess:
@@ -49,7 +41,7 @@ def test_a_port_this_process_listens_on_is_its_own():
 
 @pytest.mark.skipif(bwrap_problem() is not None, reason=f"bubblewrap unusable: {bwrap_problem()}")
 def test_the_probe_waits_for_the_lanes_own_app_past_a_fixed_port_another_lane_holds(tmp_path, foreign_app):
-    own = _free_port()
+    own = free_port()
     app = f"{sys.executable} -m http.server {own} --bind 127.0.0.1"
     probe = f"{sys.executable} -m mimetic lane probe --port {own} --port {foreign_app} --timeout 60"
     # The lane's app answers 2 s after the probe starts (a dev server compiling); the foreign port answers at once.
@@ -59,7 +51,7 @@ def test_the_probe_waits_for_the_lanes_own_app_past_a_fixed_port_another_lane_ho
 
 @pytest.mark.skipif(bwrap_problem() is not None, reason=f"bubblewrap unusable: {bwrap_problem()}")
 def test_a_probe_that_only_found_a_foreign_port_says_so(tmp_path, foreign_app):
-    own = _free_port()
+    own = free_port()
     done = probe_in_lane(tmp_path, f"{sys.executable} -m mimetic lane probe --port {own} --port {foreign_app} --timeout 2")
     assert done.returncode != 0
     assert (f"Port {foreign_app} answered, but from no process of this lane (another lane's app or a service on this "

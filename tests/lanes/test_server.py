@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHROMIUM
+from fixtures.loopback import free_port
 from mimetic.lanes.bootstrap import bootstrap_script
 from mimetic.lanes.processes import alive
 from mimetic.lanes.server import Request, read_requests
@@ -67,11 +68,6 @@ def _own_process(*args: str, cwd: Path) -> tuple[int, str, str]:
     return _ran([sys.executable, "-m", "mimetic", *args], cwd)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def test_steps_through_the_server_print_the_same_bytes_and_exit_codes_as_their_own_processes(server, tmp_path):
     app = tmp_path / "app"
@@ -81,7 +77,7 @@ def test_steps_through_the_server_print_the_same_bytes_and_exit_codes_as_their_o
         ["--version"],
         ["lane", "plan-app", "--cwd", str(app), "--host", "127.0.0.1", "--port", "4123"],
         ["lane", "plan-app", "--cwd", str(app), "--json"],
-        ["lane", "probe", "--port", str(_free_port()), "--timeout", "0"],  # nothing listens: exit 1 and its reason
+        ["lane", "probe", "--port", str(free_port()), "--timeout", "0"],  # nothing listens: exit 1 and its reason
         ["verify", "--run", "no-such-run", "--json", "--cwd", str(app)],  # bad input: the error document, exit 2
         ["lane", "plan-app", "--no-such-option"],  # a usage error: exit 2 and click's message on stderr
     ]
@@ -103,7 +99,7 @@ def test_an_e2b_lanes_console_script_serves_the_steps_too(tmp_path):
     running = LaneServer(root, mimetic=str(console))
     try:
         assert f"{console} lane serve" in Path(f"/proc/{running.pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        step = ["lane", "probe", "--port", str(_free_port()), "--timeout", "0", "--json"]
+        step = ["lane", "probe", "--port", str(free_port()), "--timeout", "0", "--json"]
         assert _ran([running.client, *step], tmp_path) == _ran([str(console), *step], tmp_path)
         assert "[mimetic-lane server] lane probe: exit 1" in running.log.read_text()
     finally:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -29,6 +30,16 @@ def mimetic_process(*args: str, cwd: Path, env: dict[str, str] | None = None, **
                                stderr=subprocess.PIPE, text=True, env=full_env, **popen)
     _started.append(process)
     return process
+
+
+def signal_once_there(process: subprocess.Popen, path: Path, sig: int, *, timeout: float = 120) -> tuple[str, str]:
+    """Send `sig` to `process` as soon as `path` exists (how a test knows the run reached a point), then wait
+    for the process's output. A hang guard: after 60 s, or once the process ended, the signal goes anyway."""
+    deadline = time.monotonic() + 60
+    while not path.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(sig)
+    return process.communicate(timeout=timeout)
 
 
 def stop_started() -> None:

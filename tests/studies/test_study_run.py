@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from conftest import CHROMIUM
 from fixtures.study_project import study_project
 from fixtures.todo_app import serve_todo_app
-from reliability.support import mimetic_process, verify_ok
+from reliability.support import mimetic_process, signal_once_there, verify_ok
 
 from mimetic.browser.chromium import DESKTOP, launch_chromium
 
@@ -108,12 +107,8 @@ def test_a_study_stopped_by_sigterm_mid_run_ends_interrupted_with_a_verifiable_b
     with serve_todo_app("good") as url:
         process = mimetic_process("run", "--study", "todo-study", "--app-url", url, "--run-id", "study-term", "--json",
                                   cwd=project)
-        run_dir = project / ".mimetic/runs/study-term"
-        deadline = time.monotonic() + 60  # a hang guard: the run folder appears with the first lane's first file
-        while not run_dir.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=120)
+        # The run folder appears with the first lane's first file.
+        out, err = signal_once_there(process, project / ".mimetic/runs/study-term", signal.SIGTERM)
     assert process.returncode == 130, err[-2000:]
     data = json.loads(out)
     assert (data["runId"], data["verdict"], data["error"]["code"]) == ("study-term", "interrupted", "MIMETIC_INTERRUPTED")
